@@ -1,0 +1,93 @@
+//! Profile `json`: the record format of DESIGN.md, keys in its order.
+
+use super::{write, Encoder, Meta, View};
+use crate::record::Record;
+
+pub struct Json {
+    meta: Meta,
+}
+
+impl Json {
+    pub fn new(meta: Meta) -> Json {
+        Json { meta }
+    }
+}
+
+impl Encoder for Json {
+    fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
+        let view = View::new(rec);
+        let first = &mut true;
+        out.push(b'{');
+        write::key(out, first, "timestamp");
+        out.push(b'"');
+        write::rfc3339_micros(out, rec.time);
+        out.push(b'"');
+        write::key(out, first, "level");
+        write::string(out, rec.level.as_str());
+        write::key(out, first, "logger");
+        write::string(out, &rec.logger);
+        write::key(out, first, "message");
+        write::string(out, &rec.message);
+        let opt = |out: &mut Vec<u8>, first: &mut bool, k: &str, v: Option<&str>| {
+            if let Some(v) = v {
+                write::key(out, first, k);
+                write::string(out, v);
+            }
+        };
+        opt(out, first, "correlation_id", view.id("correlation_id"));
+        if view.correlation_id_rejected() {
+            write::key(out, first, "correlation_id_rejected");
+            out.extend_from_slice(b"true");
+        }
+        opt(out, first, "request_id", view.id("request_id"));
+        opt(out, first, "trace_id", view.id("trace_id"));
+        opt(out, first, "span_id", view.id("span_id"));
+        opt(out, first, "service", self.meta.service.as_deref());
+        opt(out, first, "environment", self.meta.environment.as_deref());
+        opt(out, first, "version", self.meta.version.as_deref());
+        opt(out, first, "log_type", rec.log_type.map(|t| t.as_str()));
+        view.each_field(|k, v| {
+            write::key(out, first, k);
+            write::value(out, v);
+        });
+        if let Some(loc) = &rec.location {
+            write::key(out, first, "file");
+            write::string(out, &loc.file);
+            write::key(out, first, "line");
+            write::uint(out, loc.line as u64);
+            write::key(out, first, "function");
+            write::string(out, &loc.function);
+        }
+        if let Some(e) = &rec.exception {
+            write::key(out, first, "exception");
+            out.push(b'{');
+            let inner = &mut true;
+            write::key(out, inner, "type");
+            write::string(out, &e.type_name);
+            write::key(out, inner, "message");
+            write::string(out, &e.message);
+            opt(out, inner, "traceback", e.traceback.as_deref());
+            opt(out, inner, "code", e.code.as_deref());
+            out.push(b'}');
+        }
+        opt(out, first, "stack_trace", rec.stack_trace.as_deref());
+        opt(
+            out,
+            first,
+            "schema_version",
+            self.meta.schema_version.as_deref(),
+        );
+        if !rec.schema_errors.is_empty() {
+            write::key(out, first, "schema_errors");
+            out.push(b'[');
+            for (i, e) in rec.schema_errors.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write::string(out, e);
+            }
+            out.push(b']');
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}

@@ -1,0 +1,186 @@
+//! Encoders: one file per output profile. Each turns a (masked, validated)
+//! record into exactly one line. The field layout rules every profile
+//! shares (which ids come from where, how collisions are named) live here.
+
+mod json;
+mod text;
+pub mod write;
+
+use crate::record::{Record, Value};
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+pub use json::Json;
+pub use text::Text;
+
+/// Output profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Json,
+    Text,
+}
+
+impl Format {
+    pub const NAMES: &'static str = "\"json\" or \"text\"";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Text => "text",
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Format, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "text" | "console" | "pretty" => Ok(Format::Text),
+            _ => Err(()),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a logger stamps on every record: from configuration, fixed for
+/// the logger's life.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Meta {
+    pub service: Option<String>,
+    pub environment: Option<String>,
+    pub version: Option<String>,
+    /// Written as `schema_version` when schema validation is on.
+    pub schema_version: Option<String>,
+}
+
+pub trait Encoder: Send + Sync {
+    /// Appends the record as one line, newline included.
+    fn encode(&self, rec: &Record, out: &mut Vec<u8>);
+}
+
+/// The encoder for a profile. `color` only matters to `text`.
+pub fn encoder(format: Format, meta: Meta, color: bool) -> Box<dyn Encoder> {
+    match format {
+        Format::Json => Box::new(Json::new(meta)),
+        Format::Text => Box::new(Text::new(meta, color)),
+    }
+}
+
+/// Ids a caller may also pass as plain fields (as hand-written filters
+/// did); a field fills the slot when the context leaves it empty.
+const PROMOTED: [&str; 4] = ["correlation_id", "request_id", "trace_id", "span_id"];
+
+/// Keys the record itself writes; a caller field with one of these names
+/// is written as `field_<name>` instead of clashing.
+fn is_reserved(k: &str) -> bool {
+    matches!(
+        k,
+        "timestamp"
+            | "level"
+            | "logger"
+            | "message"
+            | "correlation_id"
+            | "correlation_id_rejected"
+            | "request_id"
+            | "trace_id"
+            | "span_id"
+            | "service"
+            | "environment"
+            | "version"
+            | "log_type"
+            | "file"
+            | "line"
+            | "function"
+            | "exception"
+            | "stack_trace"
+            | "schema_version"
+            | "schema_errors"
+    )
+}
+
+/// The record as profiles see it: the id slots resolved, and the body
+/// (bound context fields, then the caller's fields) without clashes.
+pub struct View<'a> {
+    pub rec: &'a Record,
+}
+
+impl<'a> View<'a> {
+    pub fn new(rec: &'a Record) -> View<'a> {
+        View { rec }
+    }
+
+    fn ctx_id(&self, name: &str) -> Option<&'a str> {
+        let c = self.rec.context.as_deref()?;
+        match name {
+            "correlation_id" => c.correlation_id.as_deref(),
+            "request_id" => c.request_id.as_deref(),
+            "trace_id" => c.trace_id.as_deref(),
+            "span_id" => c.span_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// One of the id slots (`correlation_id`, `request_id`, `trace_id`,
+    /// `span_id`): from the context, else from a string field of that name.
+    pub fn id(&self, name: &str) -> Option<&'a str> {
+        self.ctx_id(name)
+            .or_else(|| self.rec.get(name).and_then(Value::as_str))
+    }
+
+    pub fn correlation_id_rejected(&self) -> bool {
+        self.rec
+            .context
+            .as_deref()
+            .is_some_and(|c| c.correlation_id_rejected)
+    }
+
+    pub fn trace_flags(&self) -> Option<u8> {
+        self.rec.context.as_deref().and_then(|c| c.trace_flags)
+    }
+
+    /// Calls `f` for each body member in order: context `user_id`,
+    /// `session_id` and bound fields (unless the record overrides them),
+    /// then the record's fields.
+    pub fn each_field(&self, mut f: impl FnMut(&str, &Value)) {
+        let rec = self.rec;
+        let overridden = |k: &str| rec.fields.iter().any(|(rk, _)| rk == k);
+        if let Some(c) = rec.context.as_deref() {
+            for (k, v) in [("user_id", &c.user_id), ("session_id", &c.session_id)] {
+                if let Some(v) = v {
+                    if !overridden(k) {
+                        f(k, &Value::Str(v.clone()));
+                    }
+                }
+            }
+            for (k, v) in &c.fields {
+                if !overridden(k) {
+                    f(&self.body_key(k), v);
+                }
+            }
+        }
+        for (k, v) in &rec.fields {
+            if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
+                continue; // written in its slot
+            }
+            f(&self.body_key(k), v);
+        }
+    }
+
+    fn body_key<'k>(&self, k: &'k str) -> Cow<'k, str> {
+        if is_reserved(k) {
+            Cow::Owned(format!("field_{k}"))
+        } else {
+            Cow::Borrowed(k)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

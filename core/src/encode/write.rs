@@ -1,0 +1,246 @@
+//! JSON primitives shared by every profile: string escaping, numbers,
+//! values with a depth limit, timestamps. Output is always valid UTF-8 JSON.
+
+use crate::value::{Value, MAX_DEPTH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Escape class per byte: 0 = copy, 1 = short escape, 2 = \u00XX.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = 2;
+        i += 1;
+    }
+    t[b'\n' as usize] = 1;
+    t[b'\r' as usize] = 1;
+    t[b'\t' as usize] = 1;
+    t[0x08] = 1;
+    t[0x0c] = 1;
+    t[b'"' as usize] = 1;
+    t[b'\\' as usize] = 1;
+    t
+};
+
+/// Writes `s` as a quoted JSON string.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let class = ESCAPE[b as usize];
+        if class == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        start = i + 1;
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+            }
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Writes `"key":` preceded by a comma unless it is the first member.
+pub fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+    string(out, k);
+    out.push(b':');
+}
+
+pub fn int(out: &mut Vec<u8>, i: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+}
+
+pub fn uint(out: &mut Vec<u8>, u: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes());
+}
+
+/// Finite floats as JSON numbers; NaN and the infinities as strings,
+/// since JSON has no spelling for them.
+pub fn float(out: &mut Vec<u8>, f: f64) {
+    if f.is_finite() {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+    } else if f.is_nan() {
+        out.extend_from_slice(b"\"NaN\"");
+    } else if f > 0.0 {
+        out.extend_from_slice(b"\"Infinity\"");
+    } else {
+        out.extend_from_slice(b"\"-Infinity\"");
+    }
+}
+
+/// Writes a value; structures nested deeper than `MAX_DEPTH` are cut.
+pub fn value(out: &mut Vec<u8>, v: &Value) {
+    value_at(out, v, 0)
+}
+
+fn value_at(out: &mut Vec<u8>, v: &Value, depth: usize) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(i) => int(out, *i),
+        Value::UInt(u) => uint(out, *u),
+        Value::Float(f) => float(out, *f),
+        Value::Str(s) => string(out, s),
+        // Unresolved raw text is written as a string: never spliced unchecked.
+        Value::Raw(s) => string(out, s),
+        Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => {
+            out.extend_from_slice(b"\"[depth limit]\"")
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                value_at(out, item, depth + 1);
+            }
+            out.push(b']');
+        }
+        Value::Object(members) => {
+            out.push(b'{');
+            let mut first = true;
+            for (k, v) in members {
+                key(out, &mut first, k);
+                value_at(out, v, depth + 1);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// Latest instant RFC 3339 can spell (9999-12-31T23:59:59.999999Z).
+const MAX_RFC3339_SECS: u64 = 253_402_300_799;
+
+/// Clamps a time into what RFC 3339 can spell, so that a clock before 1970
+/// or a bogus timestamp from a binding never fails a record.
+pub fn clamp_time(t: SystemTime) -> SystemTime {
+    match t.duration_since(UNIX_EPOCH) {
+        Err(_) => UNIX_EPOCH,
+        Ok(d) if d.as_secs() > MAX_RFC3339_SECS => {
+            UNIX_EPOCH + Duration::new(MAX_RFC3339_SECS, 999_999_000)
+        }
+        Ok(_) => t,
+    }
+}
+
+/// RFC 3339 UTC with microseconds and `Z`, unquoted.
+pub fn rfc3339_micros(out: &mut Vec<u8>, t: SystemTime) {
+    use std::io::Write;
+    let _ = write!(out, "{}", humantime::format_rfc3339_micros(clamp_time(t)));
+}
+
+/// Nanoseconds since the Unix epoch (for OTLP).
+pub fn unix_nanos(t: SystemTime) -> u128 {
+    clamp_time(t)
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(input: &str) -> String {
+        let mut out = Vec::new();
+        string(&mut out, input);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_control_character_is_escaped_and_round_trips() {
+        for b in 0u8..0x20 {
+            let input = format!("a{}b", b as char);
+            let out = s(&input);
+            assert!(
+                out.bytes().all(|c| c >= 0x20),
+                "raw control byte {b:#x} in {out}"
+            );
+            let back: String = serde_json::from_str(&out).unwrap();
+            assert_eq!(back, input);
+        }
+        assert_eq!(s("\u{7f}"), "\"\u{7f}\"");
+        assert_eq!(s("q\"b\\"), r#""q\"b\\""#);
+        assert_eq!(s("\u{1}"), r#""\u0001""#);
+        assert_eq!(s("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
+    }
+
+    #[test]
+    fn every_code_point_round_trips() {
+        let all: String = (0u32..=0x10FFFF).filter_map(char::from_u32).collect();
+        let back: String = serde_json::from_str(&s(&all)).unwrap();
+        assert_eq!(back, all);
+    }
+
+    #[test]
+    fn non_finite_floats_are_strings() {
+        let mut out = Vec::new();
+        for f in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            12.5,
+            -0.0,
+            1e300,
+        ] {
+            float(&mut out, f);
+            out.push(b' ');
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"NaN\" \"Infinity\" \"-Infinity\" 12.5 -0.0 1e300 "
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_without_recursion_trouble() {
+        let mut v = Value::Int(1);
+        for _ in 0..1000 {
+            v = Value::Array(vec![v]);
+        }
+        let mut out = Vec::new();
+        value(&mut out, &v);
+        let text = String::from_utf8(out).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(text.matches('[').count(), MAX_DEPTH);
+        assert!(text.contains("\"[depth limit]\""));
+        assert!(parsed.is_array());
+        // Dropping a 1000-deep value must not overflow either.
+        drop(v);
+    }
+
+    #[test]
+    fn times_outside_rfc3339_are_clamped() {
+        let mut out = Vec::new();
+        rfc3339_micros(&mut out, UNIX_EPOCH - Duration::from_secs(5));
+        out.push(b' ');
+        rfc3339_micros(&mut out, UNIX_EPOCH + Duration::from_secs(u64::MAX / 4));
+        out.push(b' ');
+        rfc3339_micros(
+            &mut out,
+            UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789),
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "1970-01-01T00:00:00.000000Z 9999-12-31T23:59:59.999999Z 2023-11-14T22:13:20.123456Z"
+        );
+    }
+}

@@ -1,0 +1,28 @@
+//! logfort-core: log records from any caller thread, through a bounded
+//! queue, to a writer thread that validates, masks, encodes and writes
+//! them. Pure Rust; the bindings live elsewhere.
+
+pub mod config;
+pub mod context;
+pub mod encode;
+pub mod error;
+pub mod level;
+pub mod logger;
+pub mod metrics;
+pub mod record;
+pub mod sink;
+pub mod value;
+mod writer;
+
+pub use config::{Config, Overflow};
+pub use context::Context;
+pub use error::{Error, Result};
+pub use level::Level;
+pub use logger::Logger;
+pub use metrics::Metrics;
+pub use record::{Exception, Location, LogType, Record};
+pub use value::Value;
+pub use writer::Stage;
+
+/// The crate version, as `lf_version` and the bindings report it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

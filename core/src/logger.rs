@@ -1,0 +1,238 @@
+//! `Logger`: the caller-side half of the pipeline. A call checks the
+//! level, captures the context and pushes the record; the writer thread
+//! does everything else.
+
+use crate::config::{Config, Overflow};
+use crate::context;
+use crate::encode::{self, Format};
+use crate::error::{Error, Result};
+use crate::level::Level;
+use crate::metrics::{Counters, Metrics, Report, SinkStats};
+use crate::record::Record;
+use crate::writer::{Msg, Output, Stage, Writer};
+use crossbeam_channel::{bounded, Sender, TrySendError};
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long dropping a logger waits for its records to be written.
+pub const DROP_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Logger {
+    tx: Sender<Msg>,
+    level: Level,
+    overflow: Overflow,
+    config: Config,
+    counters: Arc<Counters>,
+    reports: Vec<Arc<dyn Report>>,
+    /// Callers between the closed check and the end of their push.
+    inflight: Arc<AtomicUsize>,
+    closed: AtomicBool,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Logger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Logger")
+            .field("level", &self.level)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Logger {
+    /// Builds the pipeline from configuration: opens every sink (an error
+    /// names the one that failed) and starts the writer thread.
+    pub fn new(config: Config) -> Result<Logger> {
+        let mut formats: Vec<Format> = Vec::new();
+        let mut outputs = Vec::with_capacity(config.sinks.len());
+        let mut stats = Vec::with_capacity(config.sinks.len());
+        let mut encoders = Vec::new();
+        for sc in &config.sinks {
+            let sink = sc
+                .open()
+                .map_err(|e| Error::Config(format!("cannot open sink {:?}: {e}", sc.kind)))?;
+            let format = sc.format.unwrap_or(config.format);
+            let color = format == Format::Text && sc.wants_color();
+            let encoder = match formats.iter().position(|f| *f == format).filter(|_| !color) {
+                Some(i) => i,
+                None => {
+                    formats.push(format);
+                    encoders.push(encode::encoder(format, config.meta(), color));
+                    encoders.len() - 1
+                }
+            };
+            stats.push(SinkStats {
+                name: sink.describe(),
+                errors: Default::default(),
+                dropped: Default::default(),
+            });
+            outputs.push(Output {
+                sink,
+                min_level: sc.min_level.unwrap_or(Level::Trace).max(config.level),
+                encoder,
+            });
+        }
+        let stages: Vec<Box<dyn Stage>> = Vec::new();
+        let counters = Arc::new(Counters::default());
+        let sink_stats = Arc::new(stats);
+        let inflight = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = bounded(config.queue.capacity);
+        let writer = Writer {
+            rx,
+            stages,
+            encoders,
+            outputs,
+            counters: counters.clone(),
+            sink_stats: sink_stats.clone(),
+            inflight: inflight.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("logfort-writer".into())
+            .spawn(move || writer.run())?;
+        Ok(Logger {
+            tx,
+            level: config.effective_level(),
+            overflow: config.queue.overflow,
+            reports: vec![counters.clone() as Arc<dyn Report>, sink_stats],
+            counters,
+            config,
+            inflight,
+            closed: AtomicBool::new(false),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Configuration from a JSON document (or `LOG_CONFIG`) plus `LOG_*`.
+    pub fn from_json(doc: Option<&str>) -> Result<Logger> {
+        Logger::new(Config::load(doc)?)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The cheap check callers make before capturing anything.
+    #[inline]
+    pub fn enabled(&self, level: Level) -> bool {
+        level >= self.level
+    }
+
+    /// The lowest level any sink writes.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// Queues a record. A record without a context takes the calling
+    /// thread's. Under `block` this waits for space; under `drop` a full
+    /// queue counts the record as dropped and returns `Ok`.
+    pub fn log(&self, mut rec: Record) -> Result<()> {
+        if !self.enabled(rec.level) {
+            return Ok(());
+        }
+        if rec.context.is_none() {
+            rec.context = context::current();
+        }
+        if !self.config.include_correlation_id {
+            if let Some(c) = rec
+                .context
+                .as_deref()
+                .filter(|c| c.correlation_id.is_some())
+            {
+                let mut c = c.clone();
+                c.correlation_id = None;
+                c.correlation_id_rejected = false;
+                rec.context = Some(Arc::new(c));
+            }
+        }
+        self.push(Msg::Record(Box::new(rec)))
+    }
+
+    fn push(&self, msg: Msg) -> Result<()> {
+        self.inflight.fetch_add(1, AcqRel);
+        let result = if self.closed.load(Acquire) {
+            Err(Error::Shutdown)
+        } else {
+            match self.overflow {
+                Overflow::Block => self.tx.send(msg).map_err(|_| Error::Shutdown),
+                Overflow::Drop => match self.tx.try_send(msg) {
+                    Ok(()) => Ok(()),
+                    Err(TrySendError::Full(_)) => {
+                        self.counters.dropped_queue_full.fetch_add(1, Relaxed);
+                        self.counters.dropped_unreported.fetch_add(1, Relaxed);
+                        Ok(())
+                    }
+                    Err(TrySendError::Disconnected(_)) => Err(Error::Shutdown),
+                },
+            }
+        };
+        self.inflight.fetch_sub(1, AcqRel);
+        if matches!(result, Err(Error::Shutdown)) {
+            self.counters.dropped_shutdown.fetch_add(1, Relaxed);
+        }
+        result
+    }
+
+    /// Returns once every record queued before the call is written to
+    /// every sink, or `Error::Timeout`.
+    pub fn flush(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let (ack_tx, ack_rx) = bounded(1);
+        if self.closed.load(Acquire) {
+            return Err(Error::Shutdown);
+        }
+        self.tx
+            .send_deadline(Msg::Flush(ack_tx), deadline)
+            .map_err(|e| match e {
+                crossbeam_channel::SendTimeoutError::Timeout(_) => Error::Timeout(timeout),
+                crossbeam_channel::SendTimeoutError::Disconnected(_) => Error::Shutdown,
+            })?;
+        ack_rx.recv_deadline(deadline).map_err(|e| match e {
+            crossbeam_channel::RecvTimeoutError::Timeout => Error::Timeout(timeout),
+            crossbeam_channel::RecvTimeoutError::Disconnected => Error::Shutdown,
+        })
+    }
+
+    /// Writes everything queued, stops the writer, and refuses further
+    /// records (counted as dropped). Calling it again does nothing.
+    pub fn shutdown(&self, timeout: Duration) -> Result<()> {
+        let mut thread = self.thread.lock();
+        let Some(handle) = thread.take() else {
+            return Ok(());
+        };
+        self.closed.store(true, Release);
+        let (ack_tx, ack_rx) = bounded(1);
+        let deadline = Instant::now() + timeout;
+        let sent = self
+            .tx
+            .send_deadline(Msg::Shutdown(ack_tx), deadline)
+            .is_ok();
+        if sent && ack_rx.recv_deadline(deadline).is_ok() {
+            let _ = handle.join();
+            Ok(())
+        } else {
+            // The writer is stuck on a sink; leave it to finish on its own.
+            Err(Error::Timeout(timeout))
+        }
+    }
+
+    pub fn is_shut_down(&self) -> bool {
+        self.closed.load(Acquire)
+    }
+
+    /// Every counter of this logger.
+    pub fn metrics(&self) -> Metrics {
+        let mut m = Metrics::default();
+        for r in &self.reports {
+            r.report(&mut m.samples);
+        }
+        m
+    }
+}
+
+impl Drop for Logger {
+    fn drop(&mut self) {
+        let _ = self.shutdown(DROP_TIMEOUT);
+    }
+}

@@ -1,0 +1,179 @@
+//! The writer thread: pops batches from the queue, runs the stages
+//! (validation, masking) on each record, encodes once per profile, fans
+//! out to sinks, and hands each batch to the OS in one write per sink.
+
+use crate::encode::Encoder;
+use crate::level::Level;
+use crate::metrics::{Counters, SinkStats};
+use crate::record::Record;
+use crate::sink::Sink;
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Most records taken from the queue before sinks are flushed.
+const BATCH: usize = 1024;
+/// Sink errors are reported on stderr at most once per this interval.
+const REPORT_EVERY: Duration = Duration::from_secs(10);
+
+pub(crate) enum Msg {
+    Record(Box<Record>),
+    /// Acknowledged once everything queued before it is written.
+    Flush(Sender<()>),
+    /// Drain, flush, acknowledge and stop.
+    Shutdown(Sender<()>),
+}
+
+/// A step every record passes on the writer thread before encoding.
+pub trait Stage: Send {
+    /// Returns false to drop the record (the stage counts why).
+    fn apply(&mut self, rec: &mut Record) -> bool;
+}
+
+pub(crate) struct Output {
+    pub sink: Box<dyn Sink>,
+    pub min_level: Level,
+    /// Index into the writer's encoders.
+    pub encoder: usize,
+}
+
+pub(crate) struct Writer {
+    pub rx: Receiver<Msg>,
+    pub stages: Vec<Box<dyn Stage>>,
+    pub encoders: Vec<Box<dyn Encoder>>,
+    pub outputs: Vec<Output>,
+    pub counters: Arc<Counters>,
+    pub sink_stats: Arc<Vec<SinkStats>>,
+    pub inflight: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct State {
+    bufs: Vec<Vec<u8>>,
+    /// Lines handed to each output since its last flush.
+    pending: Vec<u64>,
+    last_report: Vec<Option<Instant>>,
+    unreported_errors: Vec<u64>,
+}
+
+impl Writer {
+    pub fn run(mut self) {
+        let mut st = State {
+            bufs: vec![Vec::with_capacity(4096); self.encoders.len()],
+            pending: vec![0; self.outputs.len()],
+            last_report: vec![None; self.outputs.len()],
+            unreported_errors: vec![0; self.outputs.len()],
+        };
+        loop {
+            let Ok(first) = self.rx.recv() else {
+                return self.end_batch(&mut st);
+            };
+            let mut next = Some(first);
+            let mut taken = 0;
+            while let Some(msg) = next.take() {
+                match msg {
+                    Msg::Record(rec) => self.process(*rec, &mut st),
+                    Msg::Flush(ack) => {
+                        self.end_batch(&mut st);
+                        let _ = ack.send(());
+                    }
+                    Msg::Shutdown(ack) => {
+                        self.drain_after_shutdown(&mut st);
+                        let _ = ack.send(());
+                        return;
+                    }
+                }
+                taken += 1;
+                if taken < BATCH {
+                    next = self.rx.try_recv().ok();
+                }
+            }
+            self.end_batch(&mut st);
+        }
+    }
+
+    /// Writes whatever callers still manage to push while shutting down,
+    /// until no caller is inside `log` any more.
+    fn drain_after_shutdown(&mut self, st: &mut State) {
+        loop {
+            match self.rx.try_recv() {
+                Ok(Msg::Record(rec)) => self.process(*rec, st),
+                Ok(Msg::Flush(ack) | Msg::Shutdown(ack)) => {
+                    self.end_batch(st);
+                    let _ = ack.send(());
+                }
+                Err(TryRecvError::Empty) if self.inflight.load(Acquire) == 0 => break,
+                Err(TryRecvError::Empty) => std::thread::yield_now(),
+                Err(TryRecvError::Disconnected) => break,
+            }
+        }
+        self.end_batch(st);
+    }
+
+    fn process(&mut self, mut rec: Record, st: &mut State) {
+        rec.resolve_raw();
+        for stage in &mut self.stages {
+            if !stage.apply(&mut rec) {
+                return;
+            }
+        }
+        self.emit(&rec, st);
+    }
+
+    /// Encodes once per profile in use and hands the line to each sink
+    /// whose minimum level the record meets.
+    fn emit(&mut self, rec: &Record, st: &mut State) {
+        for b in &mut st.bufs {
+            b.clear();
+        }
+        for (i, out) in self.outputs.iter_mut().enumerate() {
+            if rec.level < out.min_level {
+                continue;
+            }
+            let buf = &mut st.bufs[out.encoder];
+            if buf.is_empty() {
+                self.encoders[out.encoder].encode(rec, buf);
+            }
+            match out.sink.write(buf, rec.level) {
+                Ok(()) => st.pending[i] += 1,
+                Err(e) => sink_failed(&self.sink_stats[i], i, 1, &e, st),
+            }
+        }
+        self.counters.written.fetch_add(1, Relaxed);
+    }
+
+    fn end_batch(&mut self, st: &mut State) {
+        let dropped = self.counters.dropped_unreported.swap(0, Relaxed);
+        if dropped > 0 {
+            let rec = Record::new(Level::Warning, "logfort", "logfort.dropped")
+                .field("dropped", dropped)
+                .field("reason", "queue_full");
+            self.emit(&rec, st);
+        }
+        for i in 0..self.outputs.len() {
+            let lines = std::mem::take(&mut st.pending[i]);
+            if let Err(e) = self.outputs[i].sink.flush() {
+                sink_failed(&self.sink_stats[i], i, lines, &e, st);
+            }
+        }
+        self.counters
+            .queue_depth
+            .store(self.rx.len() as u64, Relaxed);
+    }
+}
+
+/// Counts a failure and reports it on stderr once per burst.
+fn sink_failed(stats: &SinkStats, i: usize, lines: u64, err: &std::io::Error, st: &mut State) {
+    stats.errors.fetch_add(1, Relaxed);
+    stats.dropped.fetch_add(lines, Relaxed);
+    st.unreported_errors[i] += lines;
+    let due = st.last_report[i].is_none_or(|t| t.elapsed() >= REPORT_EVERY);
+    if due {
+        eprintln!(
+            "logfort: sink {} failed ({err}); {} record(s) not written since the last report",
+            stats.name, st.unreported_errors[i]
+        );
+        st.last_report[i] = Some(Instant::now());
+        st.unreported_errors[i] = 0;
+    }
+}
