@@ -8,8 +8,9 @@ use crate::encode::{self, Format};
 use crate::error::{Error, Result};
 use crate::level::Level;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
+use crate::pipeline;
 use crate::record::Record;
-use crate::writer::{Msg, Output, Stage, Writer};
+use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
@@ -74,7 +75,7 @@ impl Logger {
                 encoder,
             });
         }
-        let stages: Vec<Box<dyn Stage>> = Vec::new();
+        let (stages, stage_reports) = pipeline::stages(&config)?;
         let counters = Arc::new(Counters::default());
         let sink_stats = Arc::new(stats);
         let inflight = Arc::new(AtomicUsize::new(0));
@@ -95,7 +96,11 @@ impl Logger {
             tx,
             level: config.effective_level(),
             overflow: config.queue.overflow,
-            reports: vec![counters.clone() as Arc<dyn Report>, sink_stats],
+            reports: [
+                vec![counters.clone() as Arc<dyn Report>, sink_stats],
+                stage_reports,
+            ]
+            .concat(),
             counters,
             config,
             inflight,
