@@ -79,6 +79,15 @@ impl SinkConfig {
         })
     }
 
+    /// How errors name this sink: `stdout`, `file logs/app.log`.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            SinkKind::Stdout => "stdout".into(),
+            SinkKind::Stderr => "stderr".into(),
+            SinkKind::File(f) => format!("file {}", f.path.display()),
+        }
+    }
+
     /// True when this sink writes to a terminal and colour is allowed.
     pub fn wants_color(&self) -> bool {
         use std::io::IsTerminal;
