@@ -50,10 +50,13 @@ impl Logger {
         let mut outputs = Vec::with_capacity(config.sinks.len());
         let mut stats = Vec::with_capacity(config.sinks.len());
         let mut encoders = Vec::new();
-        for sc in &config.sinks {
-            let sink = sc
-                .open()
-                .map_err(|e| Error::Config(format!("cannot open sink {:?}: {e}", sc.kind)))?;
+        for (i, sc) in config.sinks.iter().enumerate() {
+            let sink = sc.open().map_err(|e| {
+                Error::Config(format!(
+                    "`sinks[{i}]` ({}): cannot open: {e}",
+                    sc.describe()
+                ))
+            })?;
             let format = sc.format.unwrap_or(config.format);
             let color = format == Format::Text && sc.wants_color();
             let encoder = match formats.iter().position(|f| *f == format).filter(|_| !color) {
