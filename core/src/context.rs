@@ -73,6 +73,22 @@ impl Context {
         }
     }
 
+    /// Removes one entry by the names `set` takes.
+    pub fn remove(&mut self, key: &str) {
+        match key {
+            "correlation_id" => {
+                self.correlation_id = None;
+                self.correlation_id_rejected = false;
+            }
+            "request_id" => self.request_id = None,
+            "trace_id" => self.trace_id = None,
+            "span_id" => self.span_id = None,
+            "user_id" => self.user_id = None,
+            "session_id" => self.session_id = None,
+            _ => self.fields.retain(|(k, _)| k != key),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Context::default()
     }

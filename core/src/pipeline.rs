@@ -10,9 +10,12 @@ use crate::record::Record;
 use crate::writer::Stage;
 use std::sync::Arc;
 
+/// The stages of a pipeline and the counters they report.
+pub(crate) type Stages = (Vec<Box<dyn Stage>>, Vec<Arc<dyn Report>>);
+
 /// The stages a configuration asks for, in order (validation before
 /// masking), and the counters they report.
-pub(crate) fn stages(_config: &Config) -> Result<(Vec<Box<dyn Stage>>, Vec<Arc<dyn Report>>)> {
+pub(crate) fn stages(_config: &Config) -> Result<Stages> {
     let stages: Vec<Box<dyn Stage>> = Vec::new();
     let reports: Vec<Arc<dyn Report>> = Vec::new();
     Ok((stages, reports))
