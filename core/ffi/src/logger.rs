@@ -123,7 +123,8 @@ unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logger, lf_stat
     }
 }
 
-/// Starts a record: checks the handle, level and strings.
+/// Starts a record: NULL checks first, then the level (a filtered call
+/// touches no string), then the strings.
 unsafe fn begin(
     logger: *const lf_logger,
     level: i32,
@@ -132,14 +133,20 @@ unsafe fn begin(
 ) -> Result<Option<(&'static Logger, Record, bool)>, lf_status> {
     // SAFETY: forwarded from the caller's contract.
     let l: &'static Logger = unsafe { logger_ref(logger) }?;
-    // SAFETY: forwarded from the caller's contract.
-    let (name, bad_name) = unsafe { text(logger_name, "logger_name") }?;
-    // SAFETY: forwarded from the caller's contract.
-    let (msg, bad_msg) = unsafe { text(message, "message") }?;
+    for (p, name) in [(logger_name, "logger_name"), (message, "message")] {
+        if p.is_null() {
+            set_error(format!("{name} is NULL"));
+            return Err(lf_status::LF_NULL_ARGUMENT);
+        }
+    }
     let level = Level::from_number(level as i64);
     if !l.enabled(level) {
         return Ok(None);
     }
+    // SAFETY: forwarded from the caller's contract.
+    let (name, bad_name) = unsafe { text(logger_name, "logger_name") }?;
+    // SAFETY: forwarded from the caller's contract.
+    let (msg, bad_msg) = unsafe { text(message, "message") }?;
     Ok(Some((
         l,
         Record::new(level, name, msg),

@@ -22,7 +22,10 @@ pub struct Stdio {
 
 impl Stdio {
     pub fn new(stream: Stream) -> Stdio {
-        Stdio { stream, buf: Vec::with_capacity(16 * 1024) }
+        Stdio {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+        }
     }
 
     fn fd(&self) -> i32 {
