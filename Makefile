@@ -37,7 +37,7 @@ fmt: ## format the Rust code
 	$(CARGO) fmt --all
 
 header: ## regenerate include/logfort.h from core/ffi
-	LOGFORT_BLESS=1 $(CARGO) test -q -p logfort-ffi --test header
+	LOGFORT_BLESS=1 $(CARGO) test -q --release -p logfort-ffi --test header
 
 deps: ## Debian packages the tests need (installed when missing)
 	bash ci/deps.sh

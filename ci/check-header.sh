@@ -2,4 +2,4 @@
 # include/logfort.h must be exactly what cbindgen generates (make header).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test -q -p logfort-ffi --test header
+cargo test -q --release -p logfort-ffi --test header
