@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR := never
 .PHONY: help demo test bench lint fmt header test-rust test-header test-c deps venv
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
