@@ -2,7 +2,11 @@
 //! record into exactly one line. The field layout rules every profile
 //! shares (which ids come from where, how collisions are named) live here.
 
+mod ecs;
+mod gcp;
 mod json;
+pub mod known;
+mod otel;
 mod text;
 pub mod write;
 
@@ -11,22 +15,34 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+pub use ecs::Ecs;
+pub use gcp::Gcp;
 pub use json::Json;
+pub use otel::Otel;
 pub use text::Text;
 
 /// Output profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     Json,
+    /// Elastic Common Schema, as the ecs-logging libraries write it.
+    Ecs,
+    /// Google Cloud Logging structured logging.
+    Gcp,
+    /// One OTLP/JSON `LogRecord` per line.
+    Otel,
     Text,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "\"json\" or \"text\"";
+    pub const NAMES: &'static str = "\"json\", \"ecs\", \"gcp\", \"otel\" or \"text\"";
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
+            Format::Ecs => "ecs",
+            Format::Gcp => "gcp",
+            Format::Otel => "otel",
             Format::Text => "text",
         }
     }
@@ -37,6 +53,9 @@ impl FromStr for Format {
     fn from_str(s: &str) -> Result<Format, ()> {
         match s.to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
+            "ecs" | "elastic" => Ok(Format::Ecs),
+            "gcp" | "stackdriver" | "cloud-logging" => Ok(Format::Gcp),
+            "otel" | "otlp" | "opentelemetry" => Ok(Format::Otel),
             "text" | "console" | "pretty" => Ok(Format::Text),
             _ => Err(()),
         }
@@ -58,6 +77,9 @@ pub struct Meta {
     pub version: Option<String>,
     /// Written as `schema_version` when schema validation is on.
     pub schema_version: Option<String>,
+    /// Google Cloud project id: the `gcp` profile writes trace ids as
+    /// `projects/<id>/traces/<trace>` when it is set.
+    pub gcp_project: Option<String>,
 }
 
 pub trait Encoder: Send + Sync {
@@ -69,6 +91,9 @@ pub trait Encoder: Send + Sync {
 pub fn encoder(format: Format, meta: Meta, color: bool) -> Box<dyn Encoder> {
     match format {
         Format::Json => Box::new(Json::new(meta)),
+        Format::Ecs => Box::new(Ecs::new(meta)),
+        Format::Gcp => Box::new(Gcp::new(meta)),
+        Format::Otel => Box::new(Otel::new(meta)),
         Format::Text => Box::new(Text::new(meta, color)),
     }
 }
