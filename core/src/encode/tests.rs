@@ -55,6 +55,7 @@ fn json_key_order_follows_design() {
         environment: Some("prod".into()),
         version: Some("1.2.3".into()),
         schema_version: Some("1.0".into()),
+        gcp_project: None,
     };
     assert_eq!(
         json(meta, &r),
