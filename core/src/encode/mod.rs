@@ -172,21 +172,25 @@ impl<'a> View<'a> {
 
     /// Calls `f` for each body member in order: context `user_id`,
     /// `session_id` and bound fields (unless the record overrides them),
-    /// then the record's fields.
+    /// then the record's fields. Keys are unique: a key already written
+    /// (a caller's own `field_level` after a renamed `level`, or a key
+    /// given twice) becomes `field_<key>`, so no value is shadowed.
     pub fn each_field(&self, mut f: impl FnMut(&str, &Value)) {
         let rec = self.rec;
         let overridden = |k: &str| rec.fields.iter().any(|(rk, _)| rk == k);
+        let bound = rec.context.as_deref().map_or(0, |c| c.fields.len() + 2);
+        let mut seen: Vec<Cow<'a, str>> = Vec::with_capacity(rec.fields.len() + bound);
         if let Some(c) = rec.context.as_deref() {
             for (k, v) in [("user_id", &c.user_id), ("session_id", &c.session_id)] {
                 if let Some(v) = v {
                     if !overridden(k) {
-                        f(k, &Value::Str(v.clone()));
+                        f(unique(&mut seen, Cow::Borrowed(k)), &Value::Str(v.clone()));
                     }
                 }
             }
             for (k, v) in &c.fields {
                 if !overridden(k) {
-                    f(&self.body_key(k), v);
+                    f(unique(&mut seen, body_key(k)), v);
                 }
             }
         }
@@ -194,16 +198,26 @@ impl<'a> View<'a> {
             if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
                 continue; // written in its slot
             }
-            f(&self.body_key(k), v);
+            f(unique(&mut seen, body_key(k)), v);
         }
     }
+}
 
-    fn body_key<'k>(&self, k: &'k str) -> Cow<'k, str> {
-        if is_reserved(k) {
-            Cow::Owned(format!("field_{k}"))
-        } else {
-            Cow::Borrowed(k)
-        }
+/// `k`, or `field_<k>` (repeated) while an earlier body key has that name.
+fn unique<'s, 'k>(seen: &'s mut Vec<Cow<'k, str>>, mut k: Cow<'k, str>) -> &'s str {
+    while seen.iter().any(|s| *s == k) {
+        k = Cow::Owned(format!("field_{k}"));
+    }
+    seen.push(k);
+    &seen[seen.len() - 1]
+}
+
+/// A caller's key as the body writes it: reserved names get `field_`.
+fn body_key(k: &str) -> Cow<'_, str> {
+    if is_reserved(k) {
+        Cow::Owned(format!("field_{k}"))
+    } else {
+        Cow::Borrowed(k)
     }
 }
 

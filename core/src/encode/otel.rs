@@ -11,7 +11,8 @@
 //! - `severityNumber` from `Level::to_otel`, `severityText` the level name,
 //!   `body` the message as a string.
 //! - `traceId`/`spanId` only when they are valid W3C ids (32/16 hex, not
-//!   all zero), `flags` the W3C trace flags; other ids stay attributes.
+//!   all zero), `flags` the W3C trace flags (with a valid trace id); other ids stay
+//!   attributes.
 //! - Attributes, typed: `otel.scope.name` (the logger: a bare LogRecord has
 //!   no InstrumentationScope around it), `service.name`, `service.version`,
 //!   `deployment.environment.name` (resource attributes, which a bare
@@ -285,7 +286,7 @@ impl Encoder for Otel {
             out.extend_from_slice(b",\"spanId\":");
             write::string(out, s);
         }
-        if let Some(f) = view.trace_flags() {
+        if let (Some(_), Some(f)) = (&trace, view.trace_flags()) {
             out.extend_from_slice(b",\"flags\":");
             write::uint(out, f as u64);
         }
