@@ -41,19 +41,15 @@ fn string(v: &Value, what: &str) -> String {
 /// "-Infinity"}` stands for the float JSON cannot spell.
 fn field_value(v: &Value) -> Value {
     match v {
-        Value::Object(m) if m.len() == 1 && m[0].0 == "$float" => {
-            match m[0].1.as_str() {
-                Some("NaN") => Value::Float(f64::NAN),
-                Some("Infinity") => Value::Float(f64::INFINITY),
-                Some("-Infinity") => Value::Float(f64::NEG_INFINITY),
-                other => panic!("$float: unknown value {other:?}"),
-            }
+        Value::Object(m) if m.len() == 1 && m[0].0 == "$float" => match m[0].1.as_str() {
+            Some("NaN") => Value::Float(f64::NAN),
+            Some("Infinity") => Value::Float(f64::INFINITY),
+            Some("-Infinity") => Value::Float(f64::NEG_INFINITY),
+            other => panic!("$float: unknown value {other:?}"),
+        },
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), field_value(v))).collect())
         }
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), field_value(v)))
-                .collect(),
-        ),
         Value::Array(items) => Value::Array(items.iter().map(field_value).collect()),
         other => other.clone(),
     }
@@ -213,7 +209,7 @@ fn compact(out: &mut Vec<u8>, v: &Value) {
 /// The file layout: cases and their sections one member per line, values
 /// below that compact.
 fn pretty(out: &mut Vec<u8>, v: &Value, indent: usize, levels: usize) {
-    let pad = |out: &mut Vec<u8>, n: usize| out.extend(std::iter::repeat(b' ').take(n));
+    let pad = |out: &mut Vec<u8>, n: usize| out.resize(out.len() + n, b' ');
     match v {
         Value::Array(items) if levels > 0 && !items.is_empty() => {
             out.extend_from_slice(b"[\n");
@@ -327,7 +323,10 @@ fn every_profile_line_is_one_json_document_or_one_text_record() {
                 if let Some(Value::Array(attrs)) = doc.get("attributes") {
                     let keys: Vec<&Value> = attrs.iter().filter_map(|a| a.get("key")).collect();
                     for (i, k) in keys.iter().enumerate() {
-                        assert!(!keys[..i].contains(k), "otel: attribute {k:?} twice: {line}");
+                        assert!(
+                            !keys[..i].contains(k),
+                            "otel: attribute {k:?} twice: {line}"
+                        );
                     }
                 }
             }

@@ -256,8 +256,10 @@ impl Encoder for Gcp {
         if traceback.is_some() {
             opt(out, first, "stack_info", rec.stack_trace.as_deref());
         }
-        if let (Some(service), true) = (&self.meta.service, rec.exception.is_some() || stack.is_some())
-        {
+        if let (Some(service), true) = (
+            &self.meta.service,
+            rec.exception.is_some() || stack.is_some(),
+        ) {
             write::key(out, first, "serviceContext");
             out.push(b'{');
             let inner = &mut true;

@@ -167,7 +167,10 @@ mod tests {
             hex_id(t, 32).as_deref(),
             Some("4bf92f3577b34da6a3ce929d0e0e4736")
         );
-        assert_eq!(hex_id("00f067aa0ba902b7", 16).as_deref(), Some("00f067aa0ba902b7"));
+        assert_eq!(
+            hex_id("00f067aa0ba902b7", 16).as_deref(),
+            Some("00f067aa0ba902b7")
+        );
         assert_eq!(hex_id(&"0".repeat(32), 32), None);
         assert_eq!(hex_id("00f067aa0ba902b", 16), None);
         assert_eq!(hex_id("00f067aa0ba902bz", 16), None);

@@ -205,7 +205,7 @@ impl<'a> View<'a> {
 
 /// `k`, or `field_<k>` (repeated) while an earlier body key has that name.
 fn unique<'s, 'k>(seen: &'s mut Vec<Cow<'k, str>>, mut k: Cow<'k, str>) -> &'s str {
-    while seen.iter().any(|s| *s == k) {
+    while seen.contains(&k) {
         k = Cow::Owned(format!("field_{k}"));
     }
     seen.push(k);

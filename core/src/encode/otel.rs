@@ -81,7 +81,9 @@ fn known_attr(kind: Known, v: &Value) -> Option<(&'static str, Value)> {
         Known::UrlPath => s("url.path", known::text(v)),
         Known::Url => s("url.full", known::text(v).filter(|u| u.contains("://"))),
         Known::UserAgent => s("user_agent.original", known::text(v)),
-        Known::Status => known::status(v).map(|c| ("http.response.status_code", Value::Int(c as i64))),
+        Known::Status => {
+            known::status(v).map(|c| ("http.response.status_code", Value::Int(c as i64)))
+        }
         Known::Referer | Known::DurationMs => None,
     }
 }
@@ -312,7 +314,10 @@ mod tests {
             value(&Value::UInt(u64::MAX)),
             r#"{"stringValue":"18446744073709551615"}"#
         );
-        assert_eq!(value(&Value::Float(f64::NEG_INFINITY)), r#"{"doubleValue":"-Infinity"}"#);
+        assert_eq!(
+            value(&Value::Float(f64::NEG_INFINITY)),
+            r#"{"doubleValue":"-Infinity"}"#
+        );
         assert_eq!(value(&Value::Raw("{x".into())), r#"{"stringValue":"{x"}"#);
         assert_eq!(value(&Value::Array(vec![])), r#"{"arrayValue":{}}"#);
         assert_eq!(value(&Value::Object(vec![])), r#"{"kvlistValue":{}}"#);
