@@ -99,41 +99,50 @@ pub fn hex_id(id: &str, len: usize) -> Option<Cow<'_, str>> {
 /// The keys one output object already holds. A caller's key that is
 /// reserved by the profile or already taken is written as `field_<key>`
 /// (repeated until free), the rule `View` applies to the record's own
-/// names.
+/// names. Taken keys share one buffer: a few allocations per record
+/// however many fields it has.
 pub struct Keys {
     reserved: fn(&str) -> bool,
-    taken: Vec<String>,
+    buf: String,
+    ends: Vec<usize>,
 }
 
 impl Keys {
     pub fn new(reserved: fn(&str) -> bool) -> Keys {
         Keys {
             reserved,
-            taken: Vec::new(),
+            buf: String::new(),
+            ends: Vec::new(),
         }
     }
 
-    fn free(&self, k: &str) -> bool {
-        !(self.reserved)(k) && !self.taken.iter().any(|t| t == k)
+    fn taken(&self, k: &str) -> bool {
+        let mut start = 0;
+        self.ends.iter().any(|&end| {
+            let hit = &self.buf[start..end] == k;
+            start = end;
+            hit
+        })
     }
 
     /// Marks a key the profile writes itself as taken.
     pub fn take(&mut self, k: &str) {
-        self.taken.push(k.to_owned());
+        self.buf.push_str(k);
+        self.ends.push(self.buf.len());
     }
 
     /// Whether `k` can still be written as is.
     pub fn is_free(&self, k: &str) -> bool {
-        self.free(k)
+        !(self.reserved)(k) && !self.taken(k)
     }
 
     /// The key to write for a caller's `k`, now taken.
     pub fn claim<'k>(&mut self, k: &'k str) -> Cow<'k, str> {
         let mut key = Cow::Borrowed(k);
-        while !self.free(&key) {
+        while !self.is_free(&key) {
             key = Cow::Owned(format!("field_{key}"));
         }
-        self.taken.push(key.clone().into_owned());
+        self.take(&key);
         key
     }
 }

@@ -176,21 +176,44 @@ impl<'a> View<'a> {
     /// (a caller's own `field_level` after a renamed `level`, or a key
     /// given twice) becomes `field_<key>`, so no value is shadowed.
     pub fn each_field(&self, mut f: impl FnMut(&str, &Value)) {
+        let mut emit = |k: &str, b: Body<'_>| match b {
+            Body::Id(s) => f(k, &Value::Str(s.to_owned())),
+            Body::Val(v) => f(k, v),
+        };
+        // Collisions need a repeated key or one already named `field_*`;
+        // the common record has neither and needs no bookkeeping.
+        let mut keys = [""; 16];
+        let (mut n, mut simple) = (0, true);
+        self.walk(|k, _| {
+            if simple {
+                simple = n < keys.len() && !k.starts_with("field_") && !keys[..n].contains(&k);
+                keys[n.min(keys.len() - 1)] = k;
+                n += 1;
+            }
+        });
+        if simple {
+            self.walk(|k, b| emit(&body_key(k), b));
+        } else {
+            let mut seen: Vec<Cow<'a, str>> = Vec::new();
+            self.walk(|k, b| emit(unique(&mut seen, body_key(k)), b));
+        }
+    }
+
+    /// The body members with their keys as given, in order.
+    fn walk(&self, mut g: impl FnMut(&'a str, Body<'a>)) {
         let rec = self.rec;
         let overridden = |k: &str| rec.fields.iter().any(|(rk, _)| rk == k);
-        let bound = rec.context.as_deref().map_or(0, |c| c.fields.len() + 2);
-        let mut seen: Vec<Cow<'a, str>> = Vec::with_capacity(rec.fields.len() + bound);
         if let Some(c) = rec.context.as_deref() {
             for (k, v) in [("user_id", &c.user_id), ("session_id", &c.session_id)] {
                 if let Some(v) = v {
                     if !overridden(k) {
-                        f(unique(&mut seen, Cow::Borrowed(k)), &Value::Str(v.clone()));
+                        g(k, Body::Id(v));
                     }
                 }
             }
             for (k, v) in &c.fields {
                 if !overridden(k) {
-                    f(unique(&mut seen, body_key(k)), v);
+                    g(k, Body::Val(v));
                 }
             }
         }
@@ -198,9 +221,16 @@ impl<'a> View<'a> {
             if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
                 continue; // written in its slot
             }
-            f(unique(&mut seen, body_key(k)), v);
+            g(k, Body::Val(v));
         }
     }
+}
+
+/// A body member's value: a context id (a string) or a field's value.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Id(&'a str),
+    Val(&'a Value),
 }
 
 /// `k`, or `field_<k>` (repeated) while an earlier body key has that name.

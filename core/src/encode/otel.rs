@@ -166,19 +166,28 @@ struct Attrs {
 }
 
 impl Attrs {
-    fn put(&mut self, out: &mut Vec<u8>, k: &str, v: &Value) {
+    fn sep(&mut self, out: &mut Vec<u8>) {
         out.extend_from_slice(if self.count == 0 {
             b",\"attributes\":["
         } else {
             b","
         });
         self.count += 1;
+    }
+
+    fn put(&mut self, out: &mut Vec<u8>, k: &str, v: &Value) {
+        self.sep(out);
         key_value(out, k, v, 0);
     }
 
     fn str(&mut self, out: &mut Vec<u8>, k: &str, v: Option<&str>) {
         if let Some(v) = v {
-            self.put(out, k, &Value::Str(v.to_owned()));
+            self.sep(out);
+            out.extend_from_slice(b"{\"key\":");
+            write::string(out, k);
+            out.extend_from_slice(b",\"value\":{\"stringValue\":");
+            write::string(out, v);
+            out.extend_from_slice(b"}}");
         }
     }
 }
