@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c deps venv
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles deps venv
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,7 +14,7 @@ help: ## list the targets
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c ## every test: Rust, header drift, C under valgrind
+test: test-rust test-header test-c test-profiles ## every test: Rust, header drift, C under valgrind
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
@@ -25,6 +25,9 @@ test-header: ## include/logfort.h matches what cbindgen generates
 
 test-c: deps ## C programs against the header and the library, under valgrind
 	bash ci/test-c.sh
+
+test-profiles: venv ## golden vectors' ecs/gcp/otel lines against the official definitions
+	$(PY) -m pytest -q tests/profiles
 
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh

@@ -34,6 +34,9 @@ pub struct Config {
     pub service: Option<String>,
     pub environment: Option<String>,
     pub version: Option<String>,
+    /// Google Cloud project for the `gcp` profile's trace names; the
+    /// document's `gcp_project`, else `GOOGLE_CLOUD_PROJECT`.
+    pub gcp_project: Option<String>,
     pub include_correlation_id: bool,
     pub queue: QueueConfig,
     pub sinks: Vec<SinkConfig>,
@@ -47,6 +50,7 @@ impl Default for Config {
             service: None,
             environment: None,
             version: None,
+            gcp_project: None,
             include_correlation_id: true,
             queue: QueueConfig {
                 capacity: 65_536,
@@ -102,6 +106,7 @@ impl Config {
         c.service = s.string("service")?;
         c.environment = s.string("environment")?;
         c.version = s.string("version")?;
+        c.gcp_project = s.string("gcp_project")?;
         if let Some(b) = s.bool("include_correlation_id")? {
             c.include_correlation_id = b;
         }
@@ -171,6 +176,9 @@ impl Config {
                 *slot = Some(v);
             }
         }
+        if self.gcp_project.is_none() {
+            self.gcp_project = env("GOOGLE_CLOUD_PROJECT").filter(|p| !p.is_empty());
+        }
         if let Some(path) = env("LOG_FILE").filter(|p| !p.is_empty()) {
             let exists = self.sinks.iter().any(
                 |s| matches!(&s.kind, SinkKind::File(f) if f.path == std::path::Path::new(&path)),
@@ -191,6 +199,7 @@ impl Config {
             environment: self.environment.clone(),
             version: self.version.clone(),
             schema_version: None,
+            gcp_project: self.gcp_project.clone(),
         }
     }
 

@@ -55,6 +55,7 @@ fn json_key_order_follows_design() {
         environment: Some("prod".into()),
         version: Some("1.2.3".into()),
         schema_version: Some("1.0".into()),
+        gcp_project: None,
     };
     assert_eq!(
         json(meta, &r),
@@ -189,4 +190,53 @@ fn text_profile_colours_only_when_asked() {
     assert!(String::from_utf8(coloured)
         .unwrap()
         .contains("\x1b[31mERROR\x1b[0m"));
+}
+
+#[test]
+fn body_keys_never_repeat() {
+    let keys = |r: &Record| {
+        let mut got = Vec::new();
+        View::new(r).each_field(|k, _| got.push(k.to_owned()));
+        got
+    };
+    // Fast path: distinct keys, none named field_*.
+    let r = at(Level::Info, "m").field("a", 1).field("level", 2);
+    assert_eq!(keys(&r), ["a", "field_level"]);
+    // A repeated key, and a caller's own field_* after a renamed one.
+    let r = at(Level::Info, "m")
+        .field("a", 1)
+        .field("a", 2)
+        .field("level", 3)
+        .field("field_level", 4)
+        .field("field_a", 5);
+    assert_eq!(
+        keys(&r),
+        [
+            "a",
+            "field_a",
+            "field_level",
+            "field_field_level",
+            "field_field_a"
+        ]
+    );
+    // More members than the fast path tracks: a late duplicate is caught.
+    let mut r = at(Level::Info, "m");
+    for i in 0..20 {
+        r = r.field(format!("k{i}"), i);
+    }
+    r = r.field("k3", "again");
+    let got = keys(&r);
+    assert_eq!(got.len(), 21);
+    assert_eq!(got[20], "field_k3");
+    // A bound context field the record repeats is written once, the record's.
+    let mut r = at(Level::Info, "m").field("tenant", "rec");
+    r.context = Some(Arc::new(Context {
+        user_id: Some("u".into()),
+        fields: vec![
+            ("tenant".into(), Value::from("ctx")),
+            ("user_id".into(), Value::from("b")),
+        ],
+        ..Context::default()
+    }));
+    assert_eq!(keys(&r), ["user_id", "field_user_id", "tenant"]);
 }
