@@ -1,0 +1,422 @@
+//! Schema validation, run on the writer thread (policy `strict` runs it
+//! on the caller instead, so the caller gets the error).
+//!
+//! Every record is checked against the built-in `base` schema, the
+//! built-in schema of its `log_type`, and each custom schema whose
+//! `match` selects it. Violations become `schema_errors` entries such as
+//! `"duration_ms: must be >= 0 (performance)"`: the field, the rule and
+//! the schema, never the offending value (it may be a secret).
+//!
+//! Configuration (section `schema`):
+//! ```json
+//! {"policy": "annotate", "version": "1.0", "naming": true, "advice": false,
+//!  "schemas": {"payment": {"match": {"logger": "app.payments", "log_type": "business"},
+//!                          "required": ["amount"],
+//!                          "properties": {"amount": {"type": "number", "minimum": 0}}}}}
+//! ```
+//! - `policy`: `annotate` (default; the record is written with
+//!   `schema_errors`), `drop` (not written, counted as
+//!   `logfort_records_dropped_total{reason="schema"}`), `strict`
+//!   (`Logger::log` returns `Error::Schema` and writes nothing; for
+//!   development), `off` (no validation, no `schema_version`).
+//! - `version`: written as `schema_version` on every record unless `off`.
+//! - `match.logger` selects a logger and its children (`app.payments`
+//!   matches `app.payments.refunds`); `match.log_type` a record type;
+//!   both must hold; without `match` a schema applies to every record.
+//! - `required` is checked first, then `properties` in name order.
+//! - Naming conventions (`naming`, default on) are advice, never
+//!   violations: counted in `logfort_schema_advice_total{rule}`, and
+//!   listed in a `schema_advice` field only when `advice` is true.
+
+pub mod builtin;
+pub mod naming;
+pub mod subset;
+
+use crate::config::doc::Section;
+use crate::error::{Error, Result};
+use crate::metrics::{Report, Sample};
+use crate::record::{LogType, Record, Value};
+use crate::writer::Stage;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use subset::{Node, Seen};
+
+/// What happens to a record that violates a schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    Off,
+    Annotate,
+    Drop,
+    Strict,
+}
+
+impl Policy {
+    pub const NAMES: &'static str = "\"annotate\", \"drop\", \"strict\" or \"off\"";
+}
+
+impl FromStr for Policy {
+    type Err = ();
+    fn from_str(s: &str) -> std::result::Result<Policy, ()> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "off" => Policy::Off,
+            "annotate" => Policy::Annotate,
+            "drop" => Policy::Drop,
+            "strict" => Policy::Strict,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// A schema from configuration and the records it applies to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomSchema {
+    pub name: String,
+    pub logger: Option<String>,
+    pub log_type: Option<LogType>,
+    pub node: Node,
+}
+
+impl CustomSchema {
+    fn applies(&self, rec: &Record) -> bool {
+        self.log_type.is_none_or(|t| rec.log_type == Some(t))
+            && self.logger.as_deref().is_none_or(|l| {
+                rec.logger
+                    .strip_prefix(l)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchemaConfig {
+    pub policy: Policy,
+    pub version: String,
+    pub naming: bool,
+    pub advice: bool,
+    pub schemas: Vec<CustomSchema>,
+}
+
+impl Default for SchemaConfig {
+    fn default() -> SchemaConfig {
+        SchemaConfig {
+            policy: Policy::Annotate,
+            version: "1.0".to_owned(),
+            naming: true,
+            advice: false,
+            schemas: Vec::new(),
+        }
+    }
+}
+
+impl SchemaConfig {
+    /// Reads section `schema`.
+    pub fn parse(mut s: Section<'_>) -> Result<SchemaConfig> {
+        let mut c = SchemaConfig::default();
+        if let Some(p) = s.parse("policy", Policy::NAMES)? {
+            c.policy = p;
+        }
+        if let Some(v) = s.string("version")? {
+            c.version = v;
+        }
+        if let Some(b) = s.bool("naming")? {
+            c.naming = b;
+        }
+        if let Some(b) = s.bool("advice")? {
+            c.advice = b;
+        }
+        if let Some(map) = s.get("schemas") {
+            let serde_json::Value::Object(map) = map else {
+                return Err(s.error("schemas", map, "an object of schema name → schema"));
+            };
+            let base = s.path_of("schemas");
+            for (name, doc) in map {
+                let path = format!("{base}.{name}");
+                if builtin::NAMES.contains(&name.as_str()) {
+                    return Err(Error::Config(format!(
+                        "`{path}`: the name is taken by a built-in schema ({}); choose another",
+                        builtin::NAMES.join(", ")
+                    )));
+                }
+                c.schemas.push(parse_custom(&path, name, doc)?);
+            }
+        }
+        s.finish()?;
+        Ok(c)
+    }
+}
+
+fn parse_custom(path: &str, name: &str, doc: &serde_json::Value) -> Result<CustomSchema> {
+    let mut s = Section::new(path, doc)?;
+    let (mut logger, mut log_type) = (None, None);
+    if let Some(mut m) = s.section("match")? {
+        logger = m.string("logger")?;
+        if let Some(t) = m.get("log_type") {
+            log_type = Some(t.as_str().and_then(LogType::parse).ok_or_else(|| {
+                m.error(
+                    "log_type",
+                    t,
+                    "\"audit\", \"security\", \"performance\" or \"business\"",
+                )
+            })?);
+        }
+        m.finish()?;
+    }
+    if let Some(t) = s.get("type") {
+        if t.as_str() != Some("object") {
+            return Err(s.error(
+                "type",
+                t,
+                "\"object\" (a schema describes the whole record)",
+            ));
+        }
+    }
+    let mut node = Node::parse(&mut s)?;
+    node.types.clear();
+    s.finish()?;
+    Ok(CustomSchema {
+        name: name.to_owned(),
+        logger,
+        log_type,
+        node,
+    })
+}
+
+/// One (schema, field) pair and how often it was violated.
+struct Rule {
+    schema: String,
+    field: String,
+    count: AtomicU64,
+}
+
+/// The compiled schemas of one logger and their counters; shared by the
+/// writer's stage and (under `strict`) the logger.
+pub struct Validator {
+    policy: Policy,
+    naming: bool,
+    advice: bool,
+    builtin: builtin::Builtin,
+    custom: Vec<CustomSchema>,
+    rules: Vec<Rule>,
+    advice_counts: [AtomicU64; 2],
+    dropped: AtomicU64,
+}
+
+impl Validator {
+    /// The validator a configuration asks for; `None` under policy `off`.
+    pub fn for_config(config: &SchemaConfig) -> Option<Arc<Validator>> {
+        (config.policy != Policy::Off).then(|| Arc::new(Validator::new(config)))
+    }
+
+    pub fn new(config: &SchemaConfig) -> Validator {
+        let builtin = builtin::Builtin::new();
+        let mut rules = Vec::new();
+        let mut add = |schema: &str, node: &Node| {
+            let mut paths = Vec::new();
+            node.paths("", &mut paths);
+            rules.extend(paths.into_iter().map(|field| Rule {
+                schema: schema.to_owned(),
+                field,
+                count: AtomicU64::new(0),
+            }));
+        };
+        add("base", &builtin.base);
+        for t in [
+            LogType::Audit,
+            LogType::Security,
+            LogType::Performance,
+            LogType::Business,
+        ] {
+            add(t.as_str(), &builtin.types[builtin::type_index(t)]);
+        }
+        for c in &config.schemas {
+            add(&c.name, &c.node);
+        }
+        Validator {
+            policy: config.policy,
+            naming: config.naming,
+            advice: config.advice,
+            builtin,
+            custom: config.schemas.clone(),
+            rules,
+            advice_counts: Default::default(),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// Appends one message per violation of every schema that applies,
+    /// and counts each by schema and field.
+    pub fn check(&self, rec: &Record, errors: &mut Vec<String>) {
+        let get = |name: &str| lookup(rec, name);
+        self.run("base", &self.builtin.base, &get, errors);
+        if let Some(t) = rec.log_type {
+            self.run(
+                t.as_str(),
+                &self.builtin.types[builtin::type_index(t)],
+                &get,
+                errors,
+            );
+        }
+        for c in &self.custom {
+            if c.applies(rec) {
+                self.run(&c.name, &c.node, &get, errors);
+            }
+        }
+    }
+
+    fn run<'a>(
+        &self,
+        schema: &str,
+        node: &Node,
+        get: &dyn Fn(&str) -> Option<Seen<'a>>,
+        errors: &mut Vec<String>,
+    ) {
+        node.check_members("", get, &mut |field, rule| {
+            if let Some(r) = self
+                .rules
+                .iter()
+                .find(|r| r.schema == schema && r.field == field)
+            {
+                r.count.fetch_add(1, Relaxed);
+            }
+            errors.push(format!("{field}: {rule} ({schema})"));
+        });
+    }
+
+    /// Counts naming advice for the record's own keys and, when asked
+    /// for, lists it in a `schema_advice` field (masked like any field).
+    pub fn advise(&self, rec: &mut Record) {
+        let mut listed = Vec::new();
+        for (k, _) in &rec.fields {
+            if let Some((rule, suggestion)) = naming::advise(k) {
+                self.advice_counts[rule as usize].fetch_add(1, Relaxed);
+                if self.advice {
+                    listed.push(Value::Str(format!(
+                        "{k}: use {suggestion} ({})",
+                        rule.as_str()
+                    )));
+                }
+            }
+        }
+        if !listed.is_empty() {
+            rec.fields
+                .push(("schema_advice".to_owned(), Value::Array(listed)));
+        }
+    }
+
+    /// Under `strict`, on the caller: the record's violations as one error.
+    pub fn enforce(&self, rec: &Record) -> Result<()> {
+        let mut errors = Vec::new();
+        self.check(rec, &mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            self.dropped.fetch_add(1, Relaxed);
+            Err(Error::Schema(errors.join("; ")))
+        }
+    }
+}
+
+/// A field as the output will show it: the record's level, logger,
+/// message and type; the id slots (context first, as encoders do); then
+/// the record's own fields, then the context's user, session and bound
+/// fields.
+fn lookup<'a>(rec: &'a Record, name: &str) -> Option<Seen<'a>> {
+    let ctx = rec.context.as_deref();
+    let field = || rec.get(name).map(Seen::Value);
+    match name {
+        "level" => Some(Seen::Str(rec.level.as_str())),
+        "logger" => Some(Seen::Str(&rec.logger)),
+        "message" => Some(Seen::Str(&rec.message)),
+        "log_type" => rec.log_type.map(|t| Seen::Str(t.as_str())),
+        "correlation_id" | "request_id" | "trace_id" | "span_id" => ctx
+            .and_then(|c| match name {
+                "correlation_id" => c.correlation_id.as_deref(),
+                "request_id" => c.request_id.as_deref(),
+                "trace_id" => c.trace_id.as_deref(),
+                _ => c.span_id.as_deref(),
+            })
+            .map(Seen::Str)
+            .or_else(field),
+        _ => field().or_else(|| {
+            let c = ctx?;
+            match name {
+                "user_id" => c.user_id.as_deref().map(Seen::Str),
+                "session_id" => c.session_id.as_deref().map(Seen::Str),
+                _ => c
+                    .fields
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| Seen::Value(v)),
+            }
+        }),
+    }
+}
+
+impl Report for Validator {
+    fn report(&self, out: &mut Vec<Sample>) {
+        for r in &self.rules {
+            out.push(Sample {
+                name: "logfort_schema_violations_total",
+                help: "Schema violations, by schema and field",
+                labels: vec![("schema", r.schema.clone()), ("field", r.field.clone())],
+                value: r.count.load(Relaxed),
+            });
+        }
+        for rule in naming::Rule::ALL {
+            out.push(Sample {
+                name: "logfort_schema_advice_total",
+                help: "Keys that break a naming convention, by rule",
+                labels: vec![("rule", rule.as_str().into())],
+                value: self.advice_counts[rule as usize].load(Relaxed),
+            });
+        }
+        out.push(Sample {
+            name: "logfort_records_dropped_total",
+            help: "Records not written, by reason",
+            labels: vec![("reason", "schema".into())],
+            value: self.dropped.load(Relaxed),
+        });
+    }
+}
+
+/// The writer-thread stage: validation by policy, then advice. Under
+/// `strict` the logger already rejected violating records on the caller,
+/// so what arrives here is clean; where no caller can be told (the
+/// synchronous `Formatter`), `strict` annotates.
+pub struct SchemaStage {
+    pub validator: Arc<Validator>,
+}
+
+impl Stage for SchemaStage {
+    fn apply(&mut self, rec: &mut Record) -> bool {
+        let v = &*self.validator;
+        match v.policy {
+            Policy::Annotate | Policy::Strict => {
+                let mut errors = std::mem::take(&mut rec.schema_errors);
+                v.check(rec, &mut errors);
+                rec.schema_errors = errors;
+            }
+            Policy::Drop => {
+                let mut errors = Vec::new();
+                v.check(rec, &mut errors);
+                if !errors.is_empty() {
+                    v.dropped.fetch_add(1, Relaxed);
+                    return false;
+                }
+            }
+            Policy::Off => {}
+        }
+        if v.naming {
+            v.advise(rec);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;
