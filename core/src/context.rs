@@ -458,8 +458,10 @@ mod tests {
         assert!(out.starts_with(&format!("00-{TRACE}-")) && out.ends_with("-01"));
         assert!(!out.contains(PARENT));
         assert_eq!(Context::default().child_traceparent(), None);
-        let mut bad = Context::default();
-        bad.trace_id = Some("not-hex".into());
+        let bad = Context {
+            trace_id: Some("not-hex".into()),
+            ..Context::default()
+        };
         assert_eq!(bad.child_traceparent(), None);
     }
 

@@ -72,8 +72,8 @@ pub fn type_index(t: LogType) -> usize {
     }
 }
 
-impl Builtin {
-    pub fn new() -> Builtin {
+impl Default for Builtin {
+    fn default() -> Builtin {
         let c = |name: &str, text: &str| {
             Node::from_json(name, text).unwrap_or_else(|e| panic!("built-in schema {name}: {e}"))
         };
@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn every_builtin_schema_compiles() {
-        let b = Builtin::new();
+        let b = Builtin::default();
         assert_eq!(b.base.properties.len(), 9);
         assert_eq!(b.types[type_index(LogType::Security)].required.len(), 4);
         assert_eq!(

@@ -209,7 +209,7 @@ impl Validator {
     }
 
     pub fn new(config: &SchemaConfig) -> Validator {
-        let builtin = builtin::Builtin::new();
+        let builtin = builtin::Builtin::default();
         let mut rules = Vec::new();
         let mut add = |schema: &str, node: &Node| {
             let mut paths = Vec::new();

@@ -115,8 +115,10 @@ fn typed_schemas_apply_by_log_type() {
         ]
     );
     // The context's user satisfies `user_id`, as it appears in the output.
-    let mut ctx = Context::default();
-    ctx.user_id = Some("u-1".into());
+    let ctx = Context {
+        user_id: Some("u-1".into()),
+        ..Context::default()
+    };
     a.context = Some(Arc::new(ctx));
     assert_eq!(errors(&v, &a).len(), 3);
 
