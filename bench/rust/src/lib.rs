@@ -19,19 +19,19 @@ pub fn record() -> Record {
         .field("api_key", "sk-live-abcdef")
 }
 
-/// A configuration writing to `path` with `extra` top-level keys; masking
-/// is turned on when this build knows the `mask` section. Returns the
-/// configuration and whether masking is on.
-pub fn config(path: &Path, extra: &str) -> (Config, bool) {
+/// A configuration writing to `path` with `extra` top-level keys, and
+/// masking on. A build whose configuration rejects the `mask` section
+/// runs without masking; the error says why.
+pub fn config(path: &Path, extra: &str) -> (Config, Result<(), String>) {
     let base = format!(
         r#""sinks":[{{"type":"file","path":{:?}}}]{extra}"#,
         path.to_str().unwrap_or_default()
     );
     match Config::from_json(&format!(r#"{{"mask":{{"enabled":true}},{base}}}"#)) {
-        Ok(c) => (c, true),
-        Err(_) => (
+        Ok(c) => (c, Ok(())),
+        Err(e) => (
             Config::from_json(&format!("{{{base}}}")).unwrap_or_else(|e| panic!("{e}")),
-            false,
+            Err(e.to_string()),
         ),
     }
 }
