@@ -38,10 +38,10 @@ static long count_lines(const char *path, const char *needle) {
   return n;
 }
 
-static lf_logger *open_logger(const char *path, const char *extra) {
+static lf_logger *open_logger(const char *path, const char *level, const char *extra) {
   char config[4400];
   snprintf(config, sizeof config,
-           "{\"level\":\"debug\",\"sinks\":[{\"type\":\"file\",\"path\":\"%s\"}]%s}", path, extra);
+           "{\"level\":\"%s\",\"sinks\":[{\"type\":\"file\",\"path\":\"%s\"}]%s}", level, path, extra);
   lf_logger *l = NULL;
   CHECK_STATUS(lf_logger_new(config, &l), LF_OK);
   return l;
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
   char path[4096], strict_path[4096];
   snprintf(path, sizeof path, "%s/types.log", argv[1]);
   snprintf(strict_path, sizeof strict_path, "%s/strict.log", argv[1]);
-  lf_logger *logger = open_logger(path, ",\"performance\":{\"operations\":{\"render\":{\"warn_ms\":100}}}");
+  lf_logger *logger = open_logger(path, "debug", ",\"performance\":{\"operations\":{\"render\":{\"warn_ms\":100}}}");
 
   CHECK_STATUS(lf_context_set("correlation_id", "c-9"), LF_OK);
   CHECK_STATUS(lf_audit(logger, "c.audit", "user.login", "session", "s-1", "u-1", "{\"mfa\":true}", "success"), LF_OK);
@@ -78,6 +78,18 @@ int main(int argc, char **argv) {
   CHECK_STATUS(lf_performance(logger, "c.perf", "bad", 1.0, 1, "[1]"), LF_INVALID_JSON);
   CHECK_STATUS(lf_security(logger, "c.sec", "bad \xff", "info", "::1", "u", NULL), LF_INVALID_UTF8);
   CHECK_STATUS(lf_flush(logger, 10000), LF_OK);
+
+  /* Below the level: nothing written, not even a bad details document. */
+  char quiet_path[4096];
+  snprintf(quiet_path, sizeof quiet_path, "%s/quiet.log", argv[1]);
+  lf_logger *quiet = open_logger(quiet_path, "error", "");
+  CHECK_STATUS(lf_performance(quiet, "c.perf", "render", 10.0, 1, "not json"), LF_OK);
+  CHECK_STATUS(lf_audit(quiet, "c.audit", "a", "t", "i", "u", "not json", "denied"), LF_OK);
+  CHECK_STATUS(lf_security(quiet, "c.sec", "e", "critical", "::1", "u", NULL), LF_OK);
+  CHECK_STATUS(lf_flush(quiet, 10000), LF_OK);
+  CHECK(count_lines(quiet_path, NULL) == 1, "quiet line count %ld", count_lines(quiet_path, NULL));
+  CHECK(count_lines(quiet_path, "\"level\":\"CRITICAL\"") == 1, "critical security record");
+  lf_logger_free(quiet);
 
   const char *want[] = {
       "\"level\":\"INFO\",\"logger\":\"c.audit\",\"message\":\"audit: user.login on session/s-1 -> success\","
@@ -111,7 +123,7 @@ int main(int argc, char **argv) {
   lf_logger_free(logger);
 
   /* Strict schema policy: the caller gets the violation, nothing is written. */
-  lf_logger *strict = open_logger(strict_path, ",\"schema\":{\"policy\":\"strict\"}");
+  lf_logger *strict = open_logger(strict_path, "debug", ",\"schema\":{\"policy\":\"strict\"}");
   CHECK_STATUS(lf_performance(strict, "c.perf", "render", -1.0, 1, NULL), LF_SCHEMA_VIOLATION);
   CHECK(strcmp(lf_last_error(),
                "schema violation: duration_ms: must be >= 0 (base); duration_ms: must be >= 0 (performance)") == 0,

@@ -3,7 +3,7 @@
 //! (`log_type`, fixed field names, level rules, message).
 
 use crate::logger::{check_object, finish, lf_logger, logger_ref};
-use crate::status::{guard, lf_status};
+use crate::status::{clear_error, guard, lf_status};
 use crate::strings::text;
 use logfort_core::audit;
 use logfort_core::{Logger, Record, Value};
@@ -31,8 +31,9 @@ impl Args {
     }
 }
 
-/// Attaches `details_json` (NULL, or a JSON object merged after the fixed
-/// fields on the writer thread) and queues the record.
+/// Skips a record below the logger's level (before touching the JSON);
+/// otherwise attaches `details_json` (NULL, or a JSON object merged
+/// after the fixed fields on the writer thread) and queues the record.
 unsafe fn send(
     l: &Logger,
     mut rec: Record,
@@ -40,6 +41,10 @@ unsafe fn send(
     args: &mut Args,
     name: &str,
 ) -> lf_status {
+    if !l.enabled(rec.level) {
+        clear_error();
+        return lf_status::LF_OK;
+    }
     let mut json_error = None;
     // SAFETY: forwarded from the caller's contract.
     if let Some(json) = unsafe { args.opt(details_json, name) }.ok().flatten() {
