@@ -474,6 +474,32 @@ mod tests {
         assert_eq!((c.trace_id, c.span_id, c.trace_flags), (None, None, None));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn traceparent_round_trips(trace in 1u128.., parent in 1u64.., flags: u8) {
+            let tp = TraceParent { version: 0, trace_id: trace, parent_id: parent, flags: flags & 1 };
+            let text = tp.to_string();
+            proptest::prop_assert_eq!(text.len(), 55);
+            proptest::prop_assert_eq!(TraceParent::parse(&text), Some(tp));
+        }
+
+        #[test]
+        fn any_header_parses_or_is_refused_without_panic(h in "\\PC{0,80}") {
+            if let Some(tp) = TraceParent::parse(&h) {
+                proptest::prop_assert!(tp.trace_id != 0 && tp.parent_id != 0 && tp.version != 0xff);
+                proptest::prop_assert_eq!(&h[3..35], tp.trace_id_hex());
+            }
+        }
+
+        #[test]
+        fn from_headers_never_keeps_an_invalid_id(id in "\\PC{0,200}") {
+            let c = Context::from_headers(Some(&id), None);
+            let got = c.correlation_id.unwrap();
+            proptest::prop_assert!(is_valid_correlation_id(&got));
+            proptest::prop_assert_eq!(got == id, !c.correlation_id_rejected);
+        }
+    }
+
     #[test]
     fn uuid_v4_ids() {
         let id = new_uuid_v4();
