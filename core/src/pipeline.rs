@@ -29,9 +29,7 @@ pub(crate) fn stages_with_schema(
     let mut stages: Vec<Box<dyn Stage>> = Vec::new();
     let mut reports: Vec<Arc<dyn Report>> = Vec::new();
     if let Some(v) = schema {
-        stages.push(Box::new(SchemaStage {
-            validator: v.clone(),
-        }));
+        stages.push(Box::new(SchemaStage::new(v.clone())));
         reports.push(v);
     }
     Ok((stages, reports))

@@ -33,6 +33,7 @@ pub mod naming;
 pub mod subset;
 
 use crate::config::doc::Section;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::metrics::{Report, Sample};
 use crate::record::{LogType, Record, Value};
@@ -40,7 +41,7 @@ use crate::writer::Stage;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use subset::{Node, Seen};
+use subset::{key_hash, Node, Seen};
 
 /// What happens to a record that violates a schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,7 +252,12 @@ impl Validator {
     /// Appends one message per violation of every schema that applies,
     /// and counts each by schema and field.
     pub fn check(&self, rec: &Record, errors: &mut Vec<String>) {
-        let get = |name: &str| lookup(rec, name);
+        self.check_view(&View::new(rec), errors);
+    }
+
+    fn check_view(&self, view: &View<'_>, errors: &mut Vec<String>) {
+        let rec = view.rec;
+        let get = |name: &str, h: u64| view.get(name, h);
         self.run("base", &self.builtin.base, &get, errors);
         if let Some(t) = rec.log_type {
             self.run(
@@ -272,7 +278,7 @@ impl Validator {
         &self,
         schema: &str,
         node: &Node,
-        get: &dyn Fn(&str) -> Option<Seen<'a>>,
+        get: &dyn Fn(&str, u64) -> Option<Seen<'a>>,
         errors: &mut Vec<String>,
     ) {
         node.check_members("", get, &mut |field, rule| {
@@ -285,27 +291,6 @@ impl Validator {
             }
             errors.push(format!("{field}: {rule} ({schema})"));
         });
-    }
-
-    /// Counts naming advice for the record's own keys and, when asked
-    /// for, lists it in a `schema_advice` field (masked like any field).
-    pub fn advise(&self, rec: &mut Record) {
-        let mut listed = Vec::new();
-        for (k, _) in &rec.fields {
-            if let Some((rule, suggestion)) = naming::advise(k) {
-                self.advice_counts[rule as usize].fetch_add(1, Relaxed);
-                if self.advice {
-                    listed.push(Value::Str(format!(
-                        "{k}: use {suggestion} ({})",
-                        rule.as_str()
-                    )));
-                }
-            }
-        }
-        if !listed.is_empty() {
-            rec.fields
-                .push(("schema_advice".to_owned(), Value::Array(listed)));
-        }
     }
 
     /// Under `strict`, on the caller: the record's violations as one error.
@@ -321,39 +306,89 @@ impl Validator {
     }
 }
 
-/// A field as the output will show it: the record's level, logger,
-/// message and type; the id slots (context first, as encoders do); then
-/// the record's own fields, then the context's user, session and bound
-/// fields.
-fn lookup<'a>(rec: &'a Record, name: &str) -> Option<Seen<'a>> {
-    let ctx = rec.context.as_deref();
-    let field = || rec.get(name).map(Seen::Value);
-    match name {
-        "level" => Some(Seen::Str(rec.level.as_str())),
-        "logger" => Some(Seen::Str(&rec.logger)),
-        "message" => Some(Seen::Str(&rec.message)),
-        "log_type" => rec.log_type.map(|t| Seen::Str(t.as_str())),
-        "correlation_id" | "request_id" | "trace_id" | "span_id" => ctx
-            .and_then(|c| match name {
-                "correlation_id" => c.correlation_id.as_deref(),
-                "request_id" => c.request_id.as_deref(),
-                "trace_id" => c.trace_id.as_deref(),
-                _ => c.span_id.as_deref(),
-            })
-            .map(Seen::Str)
-            .or_else(field),
-        _ => field().or_else(|| {
-            let c = ctx?;
-            match name {
-                "user_id" => c.user_id.as_deref().map(Seen::Str),
-                "session_id" => c.session_id.as_deref().map(Seen::Str),
-                _ => c
-                    .fields
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| Seen::Value(v)),
-            }
-        }),
+/// Most record fields whose name hashes are kept on the stack; a record
+/// with more is looked up by name alone.
+const INDEXED: usize = 32;
+
+/// The record as validation sees it: each field as the output will show
+/// it — the record's level, logger, message and type; the id slots
+/// (context first, as encoders do); then the record's own fields (the
+/// last of a repeated name wins), then the context's user, session and
+/// bound fields.
+struct View<'a> {
+    rec: &'a Record,
+    hashes: [u64; INDEXED],
+}
+
+const H_LEVEL: u64 = key_hash("level");
+const H_LOGGER: u64 = key_hash("logger");
+const H_MESSAGE: u64 = key_hash("message");
+const H_LOG_TYPE: u64 = key_hash("log_type");
+const H_CORRELATION_ID: u64 = key_hash("correlation_id");
+const H_REQUEST_ID: u64 = key_hash("request_id");
+const H_TRACE_ID: u64 = key_hash("trace_id");
+const H_SPAN_ID: u64 = key_hash("span_id");
+const H_USER_ID: u64 = key_hash("user_id");
+const H_SESSION_ID: u64 = key_hash("session_id");
+
+impl<'a> View<'a> {
+    fn new(rec: &'a Record) -> View<'a> {
+        let mut hashes = [0; INDEXED];
+        for (h, (k, _)) in hashes.iter_mut().zip(&rec.fields) {
+            *h = key_hash(k);
+        }
+        View { rec, hashes }
+    }
+
+    /// The name hash of field `i`.
+    fn hash(&self, i: usize) -> u64 {
+        match self.hashes.get(i) {
+            Some(h) if i < self.rec.fields.len() => *h,
+            _ => key_hash(&self.rec.fields[i].0),
+        }
+    }
+
+    fn field(&self, name: &str, h: u64) -> Option<Seen<'a>> {
+        let fields = &self.rec.fields;
+        if fields.len() > INDEXED {
+            return self.rec.get(name).map(Seen::Value);
+        }
+        (0..fields.len())
+            .rev()
+            .find(|&i| self.hashes[i] == h && fields[i].0 == name)
+            .map(|i| Seen::Value(&fields[i].1))
+    }
+
+    fn get(&self, name: &str, h: u64) -> Option<Seen<'a>> {
+        let rec = self.rec;
+        let ctx = rec.context.as_deref();
+        let ctx_id = |id: fn(&'a Context) -> &'a Option<String>| {
+            ctx.and_then(|c| id(c).as_deref())
+                .map(Seen::Str)
+                .or_else(|| self.field(name, h))
+        };
+        match h {
+            H_LEVEL if name == "level" => Some(Seen::Str(rec.level.as_str())),
+            H_LOGGER if name == "logger" => Some(Seen::Str(&rec.logger)),
+            H_MESSAGE if name == "message" => Some(Seen::Str(&rec.message)),
+            H_LOG_TYPE if name == "log_type" => rec.log_type.map(|t| Seen::Str(t.as_str())),
+            H_CORRELATION_ID if name == "correlation_id" => ctx_id(|c| &c.correlation_id),
+            H_REQUEST_ID if name == "request_id" => ctx_id(|c| &c.request_id),
+            H_TRACE_ID if name == "trace_id" => ctx_id(|c| &c.trace_id),
+            H_SPAN_ID if name == "span_id" => ctx_id(|c| &c.span_id),
+            _ => self.field(name, h).or_else(|| {
+                let c = ctx?;
+                match h {
+                    H_USER_ID if name == "user_id" => c.user_id.as_deref().map(Seen::Str),
+                    H_SESSION_ID if name == "session_id" => c.session_id.as_deref().map(Seen::Str),
+                    _ => c
+                        .fields
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| Seen::Value(v)),
+                }
+            }),
+        }
     }
 }
 
@@ -384,35 +419,76 @@ impl Report for Validator {
     }
 }
 
-/// The writer-thread stage: validation by policy, then advice. Under
-/// `strict` the logger already rejected violating records on the caller,
-/// so what arrives here is clean; where no caller can be told (the
-/// synchronous `Formatter`), `strict` annotates.
+/// Slots of the stage's cache of keys known to need no naming advice.
+const CLEAN_KEYS: usize = 256;
+
+/// The writer-thread stage: validation by policy, then naming advice.
+/// Under `strict` the logger already rejected violating records on the
+/// caller, so what arrives here is clean; where no caller can be told
+/// (the synchronous `Formatter`), `strict` annotates.
 pub struct SchemaStage {
-    pub validator: Arc<Validator>,
+    validator: Arc<Validator>,
+    /// Name hashes of keys already found to follow the conventions: the
+    /// same few keys recur in every record, so advice is mostly one
+    /// probe. (Two names sharing a 64-bit hash would share the verdict;
+    /// for advice that is an acceptable miss.)
+    clean: Box<[u64; CLEAN_KEYS]>,
+}
+
+impl SchemaStage {
+    pub fn new(validator: Arc<Validator>) -> SchemaStage {
+        SchemaStage {
+            validator,
+            clean: Box::new([0; CLEAN_KEYS]),
+        }
+    }
+}
+
+/// Counts naming advice for the record's own keys and, when the
+/// configuration asks, lists it (as a `schema_advice` field, masked like
+/// any other).
+fn advise(clean: &mut [u64; CLEAN_KEYS], v: &Validator, view: &View<'_>, listed: &mut Vec<Value>) {
+    for (i, (k, _)) in view.rec.fields.iter().enumerate() {
+        let h = view.hash(i);
+        let slot = &mut clean[h as usize % CLEAN_KEYS];
+        if *slot == h && h != 0 {
+            continue;
+        }
+        match naming::advise(k) {
+            None => *slot = h,
+            Some((rule, suggestion)) => {
+                v.advice_counts[rule as usize].fetch_add(1, Relaxed);
+                if v.advice {
+                    let text = format!("{k}: use {suggestion} ({})", rule.as_str());
+                    listed.push(Value::Str(text));
+                }
+            }
+        }
+    }
 }
 
 impl Stage for SchemaStage {
     fn apply(&mut self, rec: &mut Record) -> bool {
         let v = &*self.validator;
-        match v.policy {
-            Policy::Annotate | Policy::Strict => {
-                let mut errors = std::mem::take(&mut rec.schema_errors);
-                v.check(rec, &mut errors);
-                rec.schema_errors = errors;
+        let mut errors = Vec::new();
+        let mut listed = Vec::new();
+        {
+            let view = View::new(rec);
+            if v.policy != Policy::Off {
+                v.check_view(&view, &mut errors);
             }
-            Policy::Drop => {
-                let mut errors = Vec::new();
-                v.check(rec, &mut errors);
-                if !errors.is_empty() {
-                    v.dropped.fetch_add(1, Relaxed);
-                    return false;
-                }
+            if v.naming {
+                advise(&mut self.clean, v, &view, &mut listed);
             }
-            Policy::Off => {}
         }
-        if v.naming {
-            v.advise(rec);
+        if v.policy == Policy::Drop && !errors.is_empty() {
+            v.dropped.fetch_add(1, Relaxed);
+            return false;
+        }
+        rec.schema_errors.append(&mut errors);
+        if !listed.is_empty() {
+            rec.fields
+                .push(("schema_advice".to_owned(), Value::Array(listed)));
         }
         true
     }

@@ -4,6 +4,8 @@
 //! the bare or abbreviated names hand-written loggers drift into, so the
 //! same thing has one name across services.
 
+use super::subset::key_hash;
+
 /// Which convention a key breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
@@ -25,38 +27,80 @@ impl Rule {
 /// `^[a-z][a-z0-9]*(_[a-z0-9]+)*$`
 pub fn is_snake_case(key: &str) -> bool {
     let b = key.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_lowercase()
-        && *b.last().unwrap_or(&b'_') != b'_'
-        && !key.contains("__")
+    let (Some(first), Some(last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    first.is_ascii_lowercase()
+        && *last != b'_'
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+        && !b.windows(2).any(|w| w == b"__")
 }
+
+/// Bare or abbreviated names and the conventional name for each.
+const ALIASES: [(&str, &str); 40] = [
+    ("uid", "user_id"),
+    ("userid", "user_id"),
+    ("user", "user_id"),
+    ("username", "user_name"),
+    ("uname", "user_name"),
+    ("email", "user_email"),
+    ("req_id", "request_id"),
+    ("reqid", "request_id"),
+    ("requestid", "request_id"),
+    ("path", "request_path"),
+    ("url_path", "request_path"),
+    ("method", "request_method"),
+    ("http_method", "request_method"),
+    ("url", "request_url"),
+    ("status", "response_status"),
+    ("status_code", "response_status"),
+    ("http_status", "response_status"),
+    ("response_code", "response_status"),
+    ("err", "error_message"),
+    ("errmsg", "error_message"),
+    ("error_msg", "error_message"),
+    ("err_msg", "error_message"),
+    ("errcode", "error_code"),
+    ("err_code", "error_code"),
+    ("stack", "error_stack"),
+    ("stacktrace", "error_stack"),
+    ("duration", "duration_ms"),
+    ("elapsed", "duration_ms"),
+    ("elapsed_ms", "duration_ms"),
+    ("took", "duration_ms"),
+    ("took_ms", "duration_ms"),
+    ("time_ms", "duration_ms"),
+    ("latency", "latency_ms"),
+    ("model", "ai_model"),
+    ("llm_model", "ai_model"),
+    ("tokens", "ai_tokens"),
+    ("total_tokens", "ai_tokens"),
+    ("prompt_tokens", "ai_prompt_tokens"),
+    ("completion_tokens", "ai_completion_tokens"),
+    ("temperature", "ai_temperature"),
+];
+
+/// `key_hash` of each alias, computed at compile time: the writer checks
+/// every key of every record, so the common miss is integer compares.
+const ALIAS_HASHES: [u64; ALIASES.len()] = {
+    let mut out = [0; ALIASES.len()];
+    let mut i = 0;
+    while i < ALIASES.len() {
+        out[i] = key_hash(ALIASES[i].0);
+        i += 1;
+    }
+    out
+};
 
 /// The conventional name for a bare or abbreviated one.
 pub fn preferred(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "uid" | "userid" | "user" => "user_id",
-        "username" | "uname" => "user_name",
-        "email" => "user_email",
-        "req_id" | "reqid" | "requestid" => "request_id",
-        "path" | "url_path" => "request_path",
-        "method" | "http_method" => "request_method",
-        "url" => "request_url",
-        "status" | "status_code" | "http_status" => "response_status",
-        "response_code" => "response_status",
-        "err" | "errmsg" | "error_msg" | "err_msg" => "error_message",
-        "errcode" | "err_code" => "error_code",
-        "stack" | "stacktrace" => "error_stack",
-        "duration" | "elapsed" | "elapsed_ms" | "took" | "took_ms" | "time_ms" => "duration_ms",
-        "latency" => "latency_ms",
-        "model" | "llm_model" => "ai_model",
-        "tokens" | "total_tokens" => "ai_tokens",
-        "prompt_tokens" => "ai_prompt_tokens",
-        "completion_tokens" => "ai_completion_tokens",
-        "temperature" => "ai_temperature",
-        _ => return None,
-    })
+    let h = key_hash(key);
+    ALIAS_HASHES
+        .iter()
+        .zip(&ALIASES)
+        .find(|(ah, (alias, _))| **ah == h && *alias == key)
+        .map(|(_, (_, name))| *name)
 }
 
 /// The advice for one key, if any: the rule and the suggested name.
@@ -103,6 +147,20 @@ mod tests {
         ] {
             assert!(!is_snake_case(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_alias_is_found_and_points_to_a_snake_case_name() {
+        for (i, (alias, name)) in ALIASES.iter().enumerate() {
+            assert_eq!(preferred(alias), Some(*name), "{alias}");
+            assert!(is_snake_case(name) && is_snake_case(alias), "{alias}");
+            assert!(
+                !ALIASES[..i].iter().any(|(a, _)| a == alias),
+                "{alias} twice"
+            );
+        }
+        assert_eq!(preferred("temperature_c"), None);
+        assert_eq!(preferred(""), None);
     }
 
     #[test]

@@ -110,6 +110,31 @@ pub struct Node {
     pub format: Option<Format>,
     pub required: Vec<String>,
     pub properties: Vec<(String, Node)>,
+    /// `key_hash` of each `required` name and each property name, so
+    /// that looking a record's field up is mostly integer comparisons.
+    required_hashes: Vec<u64>,
+    property_hashes: Vec<u64>,
+}
+
+/// A hash of a field name, eight bytes per step: a cheap, stable
+/// pre-filter for name lookups (equal names always have equal hashes; a
+/// match is confirmed by comparing the names).
+pub const fn key_hash(name: &str) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let b = name.as_bytes();
+    let mut h = K ^ b.len() as u64;
+    let mut i = 0;
+    while i < b.len() {
+        let mut chunk = 0u64;
+        let mut j = 0;
+        while j < 8 && i + j < b.len() {
+            chunk |= (b[i + j] as u64) << (8 * j);
+            j += 1;
+        }
+        h = (h ^ chunk).wrapping_mul(K).rotate_left(29);
+        i += 8;
+    }
+    h
 }
 
 /// A value as validation sees it: a field's value, or a string the record
@@ -244,6 +269,8 @@ impl Node {
                 node.properties.push((name.clone(), child));
             }
         }
+        node.required_hashes = node.required.iter().map(|n| key_hash(n)).collect();
+        node.property_hashes = node.properties.iter().map(|(n, _)| key_hash(n)).collect();
         Ok(node)
     }
 
@@ -270,21 +297,21 @@ impl Node {
     }
 
     /// Checks the members of an object (the record at the top level)
-    /// through `get`; calls `report(path, rule)` per violation. Rules
-    /// name the constraint, never the offending value.
+    /// through `get(name, key_hash(name))`; calls `report(path, rule)`
+    /// per violation. Rules name the constraint, never the offending value.
     pub fn check_members<'a>(
         &self,
         prefix: &str,
-        get: &dyn Fn(&str) -> Option<Seen<'a>>,
+        get: &dyn Fn(&str, u64) -> Option<Seen<'a>>,
         report: &mut dyn FnMut(String, String),
     ) {
-        for name in &self.required {
-            if get(name).is_none() {
+        for (name, h) in self.required.iter().zip(&self.required_hashes) {
+            if get(name, *h).is_none() {
                 report(join(prefix, name), "is required".to_owned());
             }
         }
-        for (name, child) in &self.properties {
-            if let Some(v) = get(name) {
+        for ((name, child), h) in self.properties.iter().zip(&self.property_hashes) {
+            if let Some(v) = get(name, *h) {
                 child.check_value(prefix, name, v, report);
             }
         }
@@ -338,7 +365,7 @@ impl Node {
         if let Seen::Value(obj @ Value::Object(_)) = v {
             if !self.required.is_empty() || !self.properties.is_empty() {
                 let path = join(prefix, name);
-                self.check_members(&path, &|k| obj.get(k).map(Seen::Value), report);
+                self.check_members(&path, &|k, _| obj.get(k).map(Seen::Value), report);
             }
         }
     }

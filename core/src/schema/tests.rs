@@ -294,9 +294,7 @@ fn annotate_drop_and_advice_in_the_stage() {
             .field("uid", "u")
     };
     let annotate = Arc::new(Validator::new(&config(r#"{"advice": true}"#)));
-    let mut stage = SchemaStage {
-        validator: annotate.clone(),
-    };
+    let mut stage = SchemaStage::new(annotate.clone());
     let mut r = bad();
     assert!(stage.apply(&mut r));
     assert_eq!(r.schema_errors, ["duration_ms: must be >= 0 (base)"]);
@@ -319,20 +317,21 @@ fn annotate_drop_and_advice_in_the_stage() {
 
     // Advice is counted but not listed by default.
     let quiet = Arc::new(Validator::new(&SchemaConfig::default()));
+    let mut stage = SchemaStage::new(quiet.clone());
     let mut r = bad();
-    assert!(SchemaStage {
-        validator: quiet.clone()
-    }
-    .apply(&mut r));
+    assert!(stage.apply(&mut r));
     assert_eq!(r.get("schema_advice"), None);
     assert_eq!(metrics(&quiet).get("logfort_schema_advice_total", &[]), 2);
+    // Clean keys are remembered; keys that need advice count every time.
+    for _ in 0..3 {
+        assert!(stage.apply(&mut bad()));
+    }
+    assert_eq!(metrics(&quiet).get("logfort_schema_advice_total", &[]), 8);
 
     let drop = Arc::new(Validator::new(&config(
         r#"{"policy": "drop", "naming": false}"#,
     )));
-    let mut stage = SchemaStage {
-        validator: drop.clone(),
-    };
+    let mut stage = SchemaStage::new(drop.clone());
     assert!(!stage.apply(&mut bad()));
     assert!(stage.apply(&mut rec()));
     let m = metrics(&drop);
@@ -358,9 +357,7 @@ fn strict_reports_every_violation_in_one_error() {
     assert!(v.enforce(&rec()).is_ok());
     // A strict stage (reached only by clean records from a logger, or
     // from the synchronous Formatter, which has no caller to tell) annotates.
-    let mut stage = SchemaStage {
-        validator: Arc::new(v),
-    };
+    let mut stage = SchemaStage::new(Arc::new(v));
     let mut r2 = rec().field("duration_ms", -1);
     assert!(stage.apply(&mut r2));
     assert_eq!(r2.schema_errors, ["duration_ms: must be >= 0 (base)"]);
