@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Benchmarks (not part of `make test`). Each prints ratios against its
-# peers measured in the same run: absolute numbers drift on shared machines.
+# Benchmarks (make bench; not part of make test). Each prints ratios
+# against its peers measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Schema validation overhead: policy annotate vs off on the DESIGN.md workload.
-cargo run -q --release -p logfort-bench --bin schema
+section() { printf '\n==== %s ====\n' "$1"; }
+
+section "Schema validation overhead: annotate vs off (bench/rust, schema)"
+cargo build -q --release -p logfort-bench --bin schema
+target/release/schema
