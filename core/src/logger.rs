@@ -145,6 +145,10 @@ impl Logger {
     /// Queues a record. A record without a context takes the calling
     /// thread's. Under `block` this waits for space; under `drop` a full
     /// queue counts the record as dropped and returns `Ok`.
+    /// Records of a disabled type (`audit.enabled`, `performance.enabled`)
+    /// are counted and skipped. Under schema policy `strict` the record is
+    /// validated here (its caller JSON parsed too: a development mode) and
+    /// a violation is returned as `Error::Schema`, nothing written.
     pub fn log(&self, mut rec: Record) -> Result<()> {
         if !self.enabled(rec.level) || !self.gate.allows(rec.log_type) {
             return Ok(());
