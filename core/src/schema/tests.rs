@@ -362,3 +362,39 @@ fn strict_reports_every_violation_in_one_error() {
     assert!(stage.apply(&mut r2));
     assert_eq!(r2.schema_errors, ["duration_ms: must be >= 0 (base)"]);
 }
+
+#[test]
+fn enum_compares_json_values() {
+    let v = Validator::new(&config(
+        r#"{"schemas": {"e": {"properties": {"x": {"enum": [1, "a", true, null, [1]]}}}}}"#,
+    ));
+    let with = |x: Value| rec().field("x", x);
+    for ok in [
+        Value::Int(1),
+        Value::UInt(1),
+        Value::Float(1.0),
+        Value::from("a"),
+        Value::Bool(true),
+        Value::Null,
+        Value::Array(vec![Value::Int(1)]),
+    ] {
+        assert_eq!(
+            errors(&v, &with(ok.clone())),
+            Vec::<String>::new(),
+            "{ok:?}"
+        );
+    }
+    for bad in [
+        Value::Int(2),
+        Value::from("1"),
+        Value::Bool(false),
+        Value::from("true"),
+        Value::Float(1.5),
+    ] {
+        assert_eq!(
+            errors(&v, &with(bad.clone())),
+            ["x: must be one of 1, a, true, null, [1] (e)"],
+            "{bad:?}"
+        );
+    }
+}
