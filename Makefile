@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles deps venv
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema deps venv
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,11 +14,15 @@ help: ## list the targets
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c test-profiles ## every test: Rust, header drift, C under valgrind
+test: test-rust test-header test-c test-profiles test-schema ## every test: Rust, header drift, C under valgrind
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
 	$(CARGO) test --release
+
+test-schema: ## context (W3C traceparent, correlation ids), schema validation, typed records
+	$(CARGO) test -q --release -p logfort-core --lib -- context:: schema:: audit::
+	$(CARGO) test -q --release -p logfort-core --test context_schema
 
 test-header: ## include/logfort.h matches what cbindgen generates
 	bash ci/check-header.sh

@@ -146,8 +146,10 @@ extern "C" {
  * Sets one context entry for records logged from the calling thread:
  * "correlation_id" (validated: a malformed id is replaced by a fresh one
  * and flagged `correlation_id_rejected`), "request_id", "trace_id",
- * "span_id", "user_id", "session_id", or any other name as a bound
- * field. A NULL `value` removes the entry.
+ * "span_id", "user_id", "session_id", "traceparent" (a W3C header:
+ * sets trace_id, span_id and the trace flags; an invalid one clears
+ * them), or any other name as a bound field. A NULL `value` removes the
+ * entry.
  *
  * # Safety
  * `key` and `value` must be NUL-terminated strings or NULL.
@@ -245,6 +247,60 @@ void lf_string_free(char *s);
  * The library version, e.g. "0.1.0". Static; never freed.
  */
 const char *lf_version(void);
+
+/**
+ * Logs an audit record: who (`user_id`, NULL for the thread context's
+ * user) did `action` to `resource_type`/`resource_id`, and the `result`
+ * ("success", "failure", "denied", ...; failures are logged as WARNING).
+ * `details_json` is NULL or a JSON object of further fields.
+ *
+ * # Safety
+ * `logger` is a live handle; the strings are NUL-terminated (`user_id`
+ * and `details_json` may be NULL).
+ */
+lf_status lf_audit(const lf_logger *logger,
+                   const char *logger_name,
+                   const char *action,
+                   const char *resource_type,
+                   const char *resource_id,
+                   const char *user_id,
+                   const char *details_json,
+                   const char *result);
+
+/**
+ * Logs a security event. `severity` is "info", "warning" or "critical"
+ * and picks the level (INFO, WARNING, CRITICAL; anything else is logged
+ * as WARNING and reported by the security schema). `client_ip`,
+ * `user_id` and `details_json` may be NULL.
+ *
+ * # Safety
+ * `logger` is a live handle; the strings are NUL-terminated or NULL
+ * where allowed.
+ */
+lf_status lf_security(const lf_logger *logger,
+                      const char *logger_name,
+                      const char *event,
+                      const char *severity,
+                      const char *client_ip,
+                      const char *user_id,
+                      const char *details_json);
+
+/**
+ * Logs how long `operation` took. The level follows the logger's
+ * performance thresholds: ERROR at or above `error_ms`, else WARNING at
+ * or above `warn_ms`, else INFO. `success` is false when 0.
+ * `metadata_json` is NULL or a JSON object of further fields.
+ *
+ * # Safety
+ * `logger` is a live handle; the strings are NUL-terminated
+ * (`metadata_json` may be NULL).
+ */
+lf_status lf_performance(const lf_logger *logger,
+                         const char *logger_name,
+                         const char *operation,
+                         double duration_ms,
+                         int32_t success,
+                         const char *metadata_json);
 
 #ifdef __cplusplus
 }  // extern "C"

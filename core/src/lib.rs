@@ -2,6 +2,7 @@
 //! queue, to a writer thread that validates, masks, encodes and writes
 //! them. Pure Rust; the bindings live elsewhere.
 
+pub mod audit;
 pub mod config;
 pub mod context;
 pub mod encode;
@@ -11,6 +12,7 @@ pub mod logger;
 pub mod metrics;
 pub mod pipeline;
 pub mod record;
+pub mod schema;
 pub mod sink;
 pub mod value;
 mod writer;

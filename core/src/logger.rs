@@ -2,6 +2,7 @@
 //! level, captures the context and pushes the record; the writer thread
 //! does everything else.
 
+use crate::audit::TypeGate;
 use crate::config::{Config, Overflow};
 use crate::context;
 use crate::encode::{self, Format};
@@ -10,6 +11,7 @@ use crate::level::Level;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::pipeline;
 use crate::record::Record;
+use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
@@ -28,6 +30,9 @@ pub struct Logger {
     config: Config,
     counters: Arc<Counters>,
     reports: Vec<Arc<dyn Report>>,
+    /// Set under schema policy `strict`: records are validated here.
+    strict: Option<Arc<Validator>>,
+    gate: Arc<TypeGate>,
     /// Callers between the closed check and the end of their push.
     inflight: Arc<AtomicUsize>,
     closed: AtomicBool,
@@ -78,7 +83,10 @@ impl Logger {
                 encoder,
             });
         }
-        let (stages, stage_reports) = pipeline::stages(&config)?;
+        let schema = Validator::for_config(&config.schema);
+        let (stages, mut stage_reports) = pipeline::stages_with_schema(&config, schema.clone())?;
+        let gate = Arc::new(TypeGate::new(&config.audit, &config.performance));
+        stage_reports.push(gate.clone());
         let counters = Arc::new(Counters::default());
         let sink_stats = Arc::new(stats);
         let inflight = Arc::new(AtomicUsize::new(0));
@@ -104,6 +112,8 @@ impl Logger {
                 stage_reports,
             ]
             .concat(),
+            strict: schema.filter(|v| v.policy() == Policy::Strict),
+            gate,
             counters,
             config,
             inflight,
@@ -135,8 +145,12 @@ impl Logger {
     /// Queues a record. A record without a context takes the calling
     /// thread's. Under `block` this waits for space; under `drop` a full
     /// queue counts the record as dropped and returns `Ok`.
+    /// Records of a disabled type (`audit.enabled`, `performance.enabled`)
+    /// are counted and skipped. Under schema policy `strict` the record is
+    /// validated here (its caller JSON parsed too: a development mode) and
+    /// a violation is returned as `Error::Schema`, nothing written.
     pub fn log(&self, mut rec: Record) -> Result<()> {
-        if !self.enabled(rec.level) {
+        if !self.enabled(rec.level) || !self.gate.allows(rec.log_type) {
             return Ok(());
         }
         if rec.context.is_none() {
@@ -153,6 +167,10 @@ impl Logger {
                 c.correlation_id_rejected = false;
                 rec.context = Some(Arc::new(c));
             }
+        }
+        if let Some(v) = &self.strict {
+            rec.resolve_raw();
+            v.enforce(&rec)?;
         }
         self.push(Msg::Record(Box::new(rec)))
     }

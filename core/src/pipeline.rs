@@ -7,6 +7,7 @@ use crate::encode::{self, Encoder, Format};
 use crate::error::Result;
 use crate::metrics::Report;
 use crate::record::Record;
+use crate::schema::{SchemaStage, Validator};
 use crate::writer::Stage;
 use std::sync::Arc;
 
@@ -15,9 +16,22 @@ pub(crate) type Stages = (Vec<Box<dyn Stage>>, Vec<Arc<dyn Report>>);
 
 /// The stages a configuration asks for, in order (validation before
 /// masking), and the counters they report.
-pub(crate) fn stages(_config: &Config) -> Result<Stages> {
-    let stages: Vec<Box<dyn Stage>> = Vec::new();
-    let reports: Vec<Arc<dyn Report>> = Vec::new();
+pub(crate) fn stages(config: &Config) -> Result<Stages> {
+    stages_with_schema(config, Validator::for_config(&config.schema))
+}
+
+/// As `stages`, with the schema validator the caller already built (the
+/// logger keeps it to validate on the caller under policy `strict`).
+pub(crate) fn stages_with_schema(
+    _config: &Config,
+    schema: Option<Arc<Validator>>,
+) -> Result<Stages> {
+    let mut stages: Vec<Box<dyn Stage>> = Vec::new();
+    let mut reports: Vec<Arc<dyn Report>> = Vec::new();
+    if let Some(v) = schema {
+        stages.push(Box::new(SchemaStage::new(v.clone())));
+        reports.push(v);
+    }
     Ok((stages, reports))
 }
 

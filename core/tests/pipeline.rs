@@ -246,12 +246,12 @@ fn raw_fields_from_callers_are_merged_in_order() {
     let text = std::fs::read_to_string(&path).unwrap();
     let l: Vec<&str> = text.lines().collect();
     assert!(
-        l[0].ends_with(r#""message":"m","a":1,"b":{"c":[1,2]},"d":"e"}"#),
+        l[0].ends_with(r#""message":"m","a":1,"b":{"c":[1,2]},"d":"e","schema_version":"1.0"}"#),
         "{}",
         l[0]
     );
     assert!(
-        l[1].ends_with(r#""message":"bad","fields":"{not json"}"#),
+        l[1].ends_with(r#""message":"bad","fields":"{not json","schema_version":"1.0"}"#),
         "{}",
         l[1]
     );

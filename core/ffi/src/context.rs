@@ -8,8 +8,10 @@ use std::ffi::c_char;
 /// Sets one context entry for records logged from the calling thread:
 /// "correlation_id" (validated: a malformed id is replaced by a fresh one
 /// and flagged `correlation_id_rejected`), "request_id", "trace_id",
-/// "span_id", "user_id", "session_id", or any other name as a bound
-/// field. A NULL `value` removes the entry.
+/// "span_id", "user_id", "session_id", "traceparent" (a W3C header:
+/// sets trace_id, span_id and the trace flags; an invalid one clears
+/// them), or any other name as a bound field. A NULL `value` removes the
+/// entry.
 ///
 /// # Safety
 /// `key` and `value` must be NUL-terminated strings or NULL.

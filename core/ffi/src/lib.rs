@@ -10,8 +10,10 @@ mod context;
 mod logger;
 mod status;
 mod strings;
+mod types;
 
 pub use context::*;
 pub use logger::*;
 pub use status::*;
 pub use strings::*;
+pub use types::*;

@@ -112,7 +112,7 @@ pub unsafe extern "C" fn lf_logger_free(logger: *mut lf_logger) {
 }
 
 /// Borrows the logger behind a handle, or reports NULL.
-unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logger, lf_status> {
+pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logger, lf_status> {
     // SAFETY: a non-NULL handle comes from lf_logger_new and is alive.
     match unsafe { logger.as_ref() } {
         Some(l) => Ok(&l.inner),
@@ -155,7 +155,12 @@ unsafe fn begin(
 }
 
 /// Queues the record and turns the outcome into a status.
-fn finish(l: &Logger, rec: Record, lossy: bool, json_error: Option<String>) -> lf_status {
+pub(crate) fn finish(
+    l: &Logger,
+    rec: Record,
+    lossy: bool,
+    json_error: Option<String>,
+) -> lf_status {
     if let Err(e) = l.log(rec) {
         return fail(e);
     }
@@ -212,7 +217,7 @@ pub unsafe extern "C" fn lf_log(
 }
 
 /// Validates JSON object text without building it (cheap, no allocation).
-fn check_object(json: &str) -> Result<(), String> {
+pub(crate) fn check_object(json: &str) -> Result<(), String> {
     if !json.trim_start().starts_with('{') {
         return Err("expected a JSON object".into());
     }

@@ -5,9 +5,11 @@
 
 pub mod doc;
 
+use crate::audit::{AuditConfig, PerformanceConfig};
 use crate::encode::{Format, Meta};
 use crate::error::{Error, Result};
 use crate::level::Level;
+use crate::schema::{Policy, SchemaConfig};
 use crate::sink::{SinkConfig, SinkKind};
 use doc::Section;
 use serde_json::Value as Json;
@@ -40,6 +42,9 @@ pub struct Config {
     pub include_correlation_id: bool,
     pub queue: QueueConfig,
     pub sinks: Vec<SinkConfig>,
+    pub schema: SchemaConfig,
+    pub performance: PerformanceConfig,
+    pub audit: AuditConfig,
 }
 
 impl Default for Config {
@@ -57,6 +62,9 @@ impl Default for Config {
                 overflow: Overflow::Block,
             },
             sinks: vec![SinkConfig::new(SinkKind::Stdout)],
+            schema: SchemaConfig::default(),
+            performance: PerformanceConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -133,6 +141,15 @@ impl Config {
                 .map(|(i, v)| SinkConfig::parse(&format!("sinks[{i}]"), v))
                 .collect::<Result<_>>()?;
         }
+        if let Some(sec) = s.section("schema")? {
+            c.schema = SchemaConfig::parse(sec)?;
+        }
+        if let Some(sec) = s.section("performance")? {
+            c.performance = PerformanceConfig::parse(sec)?;
+        }
+        if let Some(sec) = s.section("audit")? {
+            c.audit = AuditConfig::parse(sec)?;
+        }
         s.finish()?;
         Ok(c)
     }
@@ -167,6 +184,12 @@ impl Config {
         if let Some(b) = flag("LOG_INCLUDE_CORRELATION_ID")? {
             self.include_correlation_id = b;
         }
+        if let Some(b) = flag("LOG_PERFORMANCE")? {
+            self.performance.enabled = b;
+        }
+        if let Some(b) = flag("LOG_AUDIT_ENABLED")? {
+            self.audit.enabled = b;
+        }
         for (var, slot) in [
             ("LOG_SERVICE", &mut self.service),
             ("LOG_ENVIRONMENT", &mut self.environment),
@@ -198,7 +221,8 @@ impl Config {
             service: self.service.clone(),
             environment: self.environment.clone(),
             version: self.version.clone(),
-            schema_version: None,
+            schema_version: (self.schema.policy != Policy::Off)
+                .then(|| self.schema.version.clone()),
             gcp_project: self.gcp_project.clone(),
         }
     }

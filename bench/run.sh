@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmarks (make bench; not part of make test). Each prints ratios
+# against its peers measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+section() { printf '\n==== %s ====\n' "$1"; }
+
+section "Schema validation overhead: annotate vs off (bench/rust, schema)"
+cargo build -q --release -p logfort-bench --bin schema
+target/release/schema
