@@ -235,14 +235,11 @@ impl FileSink {
             self.losses.fail(lines_in(data), &e);
             return Err(e);
         }
-        if !self.tail.is_empty() {
-            let tail = std::mem::take(&mut self.tail);
-            if let Err(e) = self.write_counted(&tail, 0) {
-                // The pending line stays pending; later lines cannot go
-                // after it without tearing it.
-                self.losses.dropped += lines_in(data);
-                return Err(e);
-            }
+        if let Err(e) = self.write_tail() {
+            // The pending line stays pending; later lines cannot go after
+            // it without tearing it.
+            self.losses.fail(lines_in(data), &e);
+            return Err(e);
         }
         if let Some(max) = self.config.max_bytes {
             self.write_sized(data, max)
@@ -389,6 +386,25 @@ impl FileSink {
                 Ok(n) => done += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.cut(data, done, after, e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes the line a failed write cut short; what still cannot
+    /// be written stays pending.
+    fn write_tail(&mut self) -> io::Result<()> {
+        let Some(out) = &mut self.out else {
+            return Ok(());
+        };
+        while !self.tail.is_empty() {
+            match out.file.write(&self.tail) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.tail.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(())
