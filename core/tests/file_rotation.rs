@@ -29,7 +29,7 @@ fn lines(range: std::ops::Range<usize>) -> Vec<u8> {
 fn write(sink: &mut FileSink, range: std::ops::Range<usize>, per_flush: usize) {
     for (n, i) in range.enumerate() {
         sink.write(&line(i), Level::Info).unwrap();
-        if (n + 1) % per_flush == 0 {
+        if (n + 1).is_multiple_of(per_flush) {
             sink.flush().unwrap();
         }
     }

@@ -112,7 +112,7 @@ fn logger(endpoint: &str, extra: Json) -> Logger {
 }
 
 fn record(i: u64) -> Record {
-    let level = if i % 7 == 0 {
+    let level = if i.is_multiple_of(7) {
         Level::Error
     } else {
         Level::Info
@@ -138,7 +138,7 @@ fn check(records: &[Json]) -> HashMap<u64, usize> {
         );
         assert_eq!(r["scope"], "logfort");
         assert_eq!(r["body"], format!("login {i}"));
-        let (num, text) = if i % 7 == 0 {
+        let (num, text) = if i.is_multiple_of(7) {
             (17, "ERROR")
         } else {
             (9, "INFO")

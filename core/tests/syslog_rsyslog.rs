@@ -167,7 +167,7 @@ fn logger(transport: &str, address: &str) -> Logger {
 
 fn log(logger: &Logger, phase: &str, n: usize) {
     for i in 0..n {
-        let level = if i % 10 == 0 {
+        let level = if i.is_multiple_of(10) {
             Level::Error
         } else {
             Level::Info
@@ -196,7 +196,7 @@ fn check(lines: &[String]) -> HashMap<(String, u64), usize> {
         let rec: serde_json::Value =
             serde_json::from_str(parts[6]).unwrap_or_else(|e| panic!("{e}: {l}"));
         let i = rec["i"].as_u64().unwrap();
-        let pri = if i % 10 == 0 { "131" } else { "134" }; // local0 (16) * 8 + 3 / 6
+        let pri = if i.is_multiple_of(10) { "131" } else { "134" }; // local0 (16) * 8 + 3 / 6
         assert_eq!(
             parts[..6],
             [

@@ -295,7 +295,7 @@ pub(crate) fn dated_backups(path: &Path) -> io::Result<Vec<PathBuf>> {
             found.push((rest.to_owned(), entry.path()));
         }
     }
-    found.sort_by(|a, b| dated_key(&a.0).cmp(&dated_key(&b.0)));
+    found.sort_by_key(|a| dated_key(&a.0));
     Ok(found.into_iter().map(|(_, p)| p).collect())
 }
 

@@ -547,3 +547,78 @@ impl Sink for SyslogSink {
         Some(std::mem::take(&mut self.losses))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    fn sink(transport: Transport, address: &str) -> SyslogSink {
+        let mut c = SyslogConfig::new(transport, address);
+        c.facility = Facility(16);
+        c.hostname = Some("web-1".into());
+        c.msgid = Some("REQ".into());
+        c.retry_buffer = 3;
+        let meta = Meta {
+            service: Some("grc backend".into()),
+            ..Meta::default()
+        };
+        SyslogSink::open(&c, &meta).unwrap()
+    }
+
+    const LINE: &[u8] =
+        b"{\"timestamp\":\"2026-11-23T07:03:20.000001Z\",\"level\":\"ERROR\",\"message\":\"x\"}\n";
+
+    #[test]
+    fn rfc5424_message_and_octet_counting() {
+        let pid = std::process::id();
+        let udp = sink(Transport::Udp, "127.0.0.1:9");
+        let body = format!(
+            "<131>1 2026-11-23T07:03:20.000001Z web-1 grc_backend {pid} REQ - {}",
+            std::str::from_utf8(&LINE[..LINE.len() - 1]).unwrap()
+        );
+        assert_eq!(
+            String::from_utf8(udp.message(LINE, Level::Error)).unwrap(),
+            body
+        );
+        let tcp = sink(Transport::Tcp, "127.0.0.1:9");
+        assert_eq!(
+            String::from_utf8(tcp.message(LINE, Level::Error)).unwrap(),
+            format!("{} {body}", body.len())
+        );
+        let text = udp.message(b"plain text\n", Level::Debug);
+        assert!(
+            text.starts_with(b"<135>1 20"),
+            "{}",
+            String::from_utf8_lossy(&text)
+        );
+        assert!(text.ends_with(b" REQ - plain text"));
+    }
+
+    #[test]
+    fn a_full_retry_buffer_counts_what_it_drops_and_delivers_the_rest() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        drop(listener);
+        let mut s = sink(Transport::Tcp, &addr);
+        for _ in 0..5 {
+            s.write(LINE, Level::Info).unwrap();
+        }
+        assert!(s.flush().is_err());
+        let l = s.take_losses().unwrap();
+        assert_eq!((l.errors, l.dropped), (3, 2)); // 2 overflows + 1 refused connect
+        assert_eq!(s.queue.len(), 3);
+        // In backoff: a batch end does not retry.
+        assert!(s.flush().is_ok());
+        let listener = TcpListener::bind(&addr).unwrap();
+        s.sync().unwrap();
+        drop(s);
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut got = String::new();
+        conn.read_to_string(&mut got).unwrap();
+        let one =
+            String::from_utf8(sink(Transport::Tcp, &addr).message(LINE, Level::Info)).unwrap();
+        assert_eq!(got, one.repeat(3));
+    }
+}
