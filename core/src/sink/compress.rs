@@ -27,8 +27,16 @@ pub(crate) struct Job {
     /// The rotated file, opened for reading.
     pub file: File,
     pub id: Id,
-    /// Every name the file can have by the time the job runs.
-    pub candidates: Vec<PathBuf>,
+    /// Where the file can be by the time the job runs.
+    pub names: Names,
+}
+
+/// The names a rotated file can have.
+pub(crate) enum Names {
+    /// `app.log.1` … `app.log.N` (later rotations shift it).
+    Numbered { log_path: PathBuf },
+    /// A dated name, which does not change.
+    Exact(PathBuf),
 }
 
 #[derive(Default)]
@@ -145,13 +153,21 @@ fn install(log_path: &Path, job: &Job, tmp: &Path) -> io::Result<()> {
     let mut lock = LockFile::open(log_path)?;
     lock.lock()?;
     let result = (|| {
-        for name in &job.candidates {
-            if rotate::id_of_path(name).is_ok_and(|id| id == job.id) {
-                fs::rename(tmp, rotate::with_suffix(name, "gz"))?;
-                return rotate::remove(name);
+        let found = match &job.names {
+            Names::Numbered { log_path } => rotate::numbered(log_path)?
+                .into_iter()
+                .map(|(_, name)| name)
+                .find(|name| rotate::id_of_path(name).is_ok_and(|id| id == job.id)),
+            Names::Exact(name) => Some(name.clone())
+                .filter(|name| rotate::id_of_path(name).is_ok_and(|id| id == job.id)),
+        };
+        match found {
+            Some(name) => {
+                fs::rename(tmp, rotate::with_suffix(&name, "gz"))?;
+                rotate::remove(&name)
             }
+            None => rotate::remove(tmp),
         }
-        rotate::remove(tmp)
     })();
     lock.unlock();
     result

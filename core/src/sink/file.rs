@@ -22,7 +22,7 @@
 //! A plain (non-rotating) file takes no lock: `O_APPEND` writes of one
 //! batch each do not interleave inside a line on local file systems.
 
-use super::compress::{Compressor, Job};
+use super::compress::{Compressor, Job, Names};
 use super::reopen;
 use super::rotate::{self, system_clock, Clock, Id, LockFile, Rotate};
 use super::{Losses, Sink, BUFFER_LIMIT};
@@ -309,9 +309,9 @@ impl FileSink {
             gz.submit(Job {
                 file: old.file,
                 id: old.id,
-                candidates: (1..=backups)
-                    .map(|k| rotate::with_suffix(&path, &k.to_string()))
-                    .collect(),
+                names: Names::Numbered {
+                    log_path: path.clone(),
+                },
             });
         }
         let now = (self.clock)();
@@ -350,7 +350,7 @@ impl FileSink {
                 gz.submit(Job {
                     file: old.file,
                     id: old.id,
-                    candidates: vec![name],
+                    names: Names::Exact(name),
                 });
             }
             Ok(())

@@ -253,28 +253,32 @@ pub(crate) fn retain_numbered(
     now: SystemTime,
     max_age: Option<Duration>,
 ) -> io::Result<()> {
-    for k in 1..=backups {
-        for f in forms(with_suffix(path, &k.to_string())) {
-            if too_old(&f, now, max_age) {
-                remove(&f)?;
+    for (k, f) in numbered(path)? {
+        if k > backups || too_old(&f, now, max_age) {
+            remove(&f)?;
+        }
+    }
+    Ok(())
+}
+
+/// The numbered backups of `path` that exist, plain or gzipped, as
+/// (index, file), from one directory listing.
+pub(crate) fn numbered(path: &Path) -> io::Result<Vec<(u32, PathBuf)>> {
+    let mut found = Vec::new();
+    for (rest, p) in siblings(path)? {
+        let k = rest.strip_suffix(".gz").unwrap_or(&rest);
+        if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) && !k.starts_with('0') {
+            if let Ok(k) = k.parse() {
+                found.push((k, p));
             }
         }
     }
-    let mut k = backups + 1;
-    loop {
-        let fs_ = forms(with_suffix(path, &k.to_string()));
-        if !fs_.iter().any(|f| f.exists()) {
-            return Ok(());
-        }
-        for f in fs_ {
-            remove(&f)?;
-        }
-        k += 1;
-    }
+    found.sort();
+    Ok(found)
 }
 
-/// The dated backups of `path`, oldest first.
-pub(crate) fn dated_backups(path: &Path) -> io::Result<Vec<PathBuf>> {
+/// Files named `path.REST` beside `path`, as (REST, file).
+fn siblings(path: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return Ok(Vec::new());
     };
@@ -284,17 +288,23 @@ pub(crate) fn dated_backups(path: &Path) -> io::Result<Vec<PathBuf>> {
         dir
     };
     let prefix = format!("{}.", name.to_string_lossy());
-    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    let mut found = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file_name.strip_prefix(&prefix) else {
-            continue;
-        };
-        if is_dated(rest) {
+        if let Some(rest) = file_name.strip_prefix(&prefix) {
             found.push((rest.to_owned(), entry.path()));
         }
     }
+    Ok(found)
+}
+
+/// The dated backups of `path`, oldest first.
+pub(crate) fn dated_backups(path: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut found: Vec<(String, PathBuf)> = siblings(path)?
+        .into_iter()
+        .filter(|(rest, _)| is_dated(rest))
+        .collect();
     found.sort_by_key(|a| dated_key(&a.0));
     Ok(found.into_iter().map(|(_, p)| p).collect())
 }
