@@ -136,7 +136,12 @@ action(type="omfile" file="{d}/out.log" template="fields")
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let text = fs::read_to_string(self.dir.join("out.log")).unwrap_or_default();
-            let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            // Whole lines only: rsyslog may be mid-write.
+            let lines: Vec<String> = text
+                .split_inclusive('\n')
+                .filter_map(|l| l.strip_suffix('\n'))
+                .map(str::to_owned)
+                .collect();
             if lines.len() >= n || Instant::now() > deadline {
                 return lines;
             }

@@ -12,6 +12,7 @@ import argparse
 import base64
 import gzip
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -61,7 +62,9 @@ class State:
         }
 
     def save(self) -> None:
-        Path(self.args.stats).write_text(json.dumps(self.stats))
+        tmp = Path(self.args.stats + ".tmp")
+        tmp.write_text(json.dumps(self.stats))
+        os.replace(tmp, self.args.stats)
 
 
 def handler(state: State) -> type[BaseHTTPRequestHandler]:
@@ -78,21 +81,24 @@ def handler(state: State) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            answer = b"{}"
             with state.lock:
                 state.stats["requests"] += 1
-                try:
-                    if state.stats["refused"] < state.args.fail:
-                        state.stats["refused"] += 1
-                        self.reply(503)
-                        return
-                    self.accept(body)
-                    state.stats["accepted"] += 1
-                    self.reply(200)
-                except Exception as e:  # noqa: BLE001 (every failure is reported)
-                    state.stats["errors"].append(f"{type(e).__name__}: {e}")
-                    self.reply(400, json.dumps({"message": str(e)}).encode())
-                finally:
-                    state.save()
+                if state.stats["refused"] < state.args.fail:
+                    state.stats["refused"] += 1
+                    code = 503
+                else:
+                    try:
+                        self.accept(body)
+                        state.stats["accepted"] += 1
+                        code = 200
+                    except Exception as e:  # noqa: BLE001 (every failure is reported)
+                        state.stats["errors"].append(f"{type(e).__name__}: {e}")
+                        code = 400
+                        answer = json.dumps({"message": str(e)}).encode()
+                # Recorded before the answer: the sender may check at once.
+                state.save()
+            self.reply(code, answer)
 
         def accept(self, body: bytes) -> None:
             if self.path != "/v1/logs":
@@ -141,7 +147,9 @@ def main() -> None:
     state = State(args)
     state.save()
     server = HTTPServer(("127.0.0.1", 0), handler(state))
-    Path(args.port_file).write_text(str(server.server_address[1]))
+    tmp = Path(args.port_file + ".tmp")
+    tmp.write_text(str(server.server_address[1]))
+    os.replace(tmp, args.port_file)
     server.serve_forever()
 
 
