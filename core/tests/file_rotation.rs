@@ -355,3 +355,19 @@ fn a_permission_error_drops_and_counts_then_recovers() {
     assert_eq!(fs::read(&path).unwrap(), lines(4..6));
     assert!(sink.take_losses().unwrap().is_empty());
 }
+
+#[test]
+fn backups_left_uncompressed_are_compressed_by_the_next_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, c) = sized(dir.path(), 1000, 3, true);
+    fs::write(dir.path().join("app.log.1"), lines(10..20)).unwrap();
+    fs::write(dir.path().join("app.log.2"), lines(0..10)).unwrap();
+    let sink = FileSink::open(&c).unwrap();
+    assert!(sink.wait_compressed(Duration::from_secs(30)));
+    assert_eq!(
+        names(dir.path()),
+        ["app.log", "app.log.1.gz", "app.log.2.gz", "app.log.lock"]
+    );
+    assert_eq!(gunzip(&dir.path().join("app.log.1.gz")), lines(10..20));
+    assert_eq!(gunzip(&dir.path().join("app.log.2.gz")), lines(0..10));
+}

@@ -164,8 +164,45 @@ impl FileSink {
                     .then(|| Compressor::start(&config.path))
                     .transpose()?,
             });
+            sink.adopt_uncompressed();
         }
         Ok(sink)
+    }
+
+    /// Queues rotated files left uncompressed (by a process that stopped
+    /// before its compressor finished) for compression. Two processes
+    /// compressing one file is harmless: the second finds no plain file
+    /// with that inode any more and discards its copy.
+    fn adopt_uncompressed(&self) {
+        let Some(gz) = self.gzip() else { return };
+        let path = &self.config.path;
+        let plain: Vec<(PathBuf, Names)> = if self.config.rotate.is_some() {
+            rotate::dated_backups(path)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| p.extension().is_none_or(|e| e != "gz"))
+                .map(|p| (p.clone(), Names::Exact(p)))
+                .collect()
+        } else {
+            rotate::numbered(path)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(_, p)| p.extension().is_none_or(|e| e != "gz"))
+                .map(|(_, p)| {
+                    let names = Names::Numbered {
+                        log_path: path.clone(),
+                    };
+                    (p, names)
+                })
+                .collect()
+        };
+        for (p, names) in plain {
+            let Ok(file) = File::open(&p) else { continue };
+            let Ok(id) = rotate::id_of_file(&file) else {
+                continue;
+            };
+            gz.submit(Job { file, id, names });
+        }
     }
 
     /// Waits until every rotated file is compressed; false on timeout.
