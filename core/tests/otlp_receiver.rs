@@ -236,3 +236,24 @@ fn an_unreachable_receiver_costs_at_most_the_shutdown_bound() {
     assert_eq!(m.get("logfort_sink_dropped_total", &[]), 50);
     assert!(m.get("logfort_sink_errors_total", &[]) >= 1);
 }
+
+#[test]
+fn a_partial_batch_is_sent_when_its_time_is_up() {
+    let Some(py) = python() else { return };
+    let rx = Receiver::start(&py, 0);
+    let logger = logger(
+        &format!("http://127.0.0.1:{}", rx.port),
+        serde_json::json!({"batch_size": 1000, "batch_timeout_ms": 100}),
+    );
+    for i in 0..3 {
+        logger.log(record(i)).unwrap();
+    }
+    // No flush: only the batch timer can send these.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rx.records().len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_each_once(&check(&rx.records()), 3);
+    assert_eq!(rx.stats()["requests"], 1);
+    logger.shutdown(Duration::from_secs(10)).unwrap();
+}

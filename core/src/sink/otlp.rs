@@ -258,7 +258,11 @@ impl Sink for OtlpSink {
             st.losses.fail(1, format!("queue full ({n} records)"));
             return Ok(());
         }
-        if st.queue.is_empty() {
+        // The sender sleeps without a deadline while the queue is empty:
+        // wake it for the first record (to start the batch timer) and for
+        // a full batch.
+        let first = st.queue.is_empty();
+        if first {
             st.oldest = Some(Instant::now());
         }
         st.queue.push_back(Queued {
@@ -269,7 +273,7 @@ impl Sink for OtlpSink {
         st.pushed += 1;
         let full = st.queue.len() >= self.config.batch_size;
         drop(st);
-        if full {
+        if first || full {
             self.shared.work.notify_one();
         }
         Ok(())
