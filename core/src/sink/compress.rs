@@ -63,6 +63,7 @@ impl Compressor {
         let thread = std::thread::Builder::new()
             .name("logfort-gzip".into())
             .spawn(move || {
+                lower_priority();
                 let mut seq = 0u64;
                 for job in rx {
                     seq += 1;
@@ -119,6 +120,16 @@ impl Drop for Compressor {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// Compression is housekeeping: on a busy machine the threads that
+/// capture and write records get the CPU first (nice 10, this thread only).
+fn lower_priority() {
+    // SAFETY: plain syscalls on the calling thread's own id.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
 

@@ -177,19 +177,6 @@ pub(crate) fn remove(path: &Path) -> io::Result<()> {
     }
 }
 
-fn rename_if_exists(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::rename(from, to) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
-/// The two forms a backup can have.
-pub(crate) fn forms(plain: PathBuf) -> [PathBuf; 2] {
-    let gz = with_suffix(&plain, "gz");
-    [plain, gz]
-}
-
 /// Size rotation, under the lock: drops the oldest backup, shifts
 /// `.k` → `.k+1` (plain or gzipped) and renames `path` to `path.1`
 /// (or removes it when `backups` is 0).
@@ -197,27 +184,28 @@ pub(crate) fn shift_numbered(path: &Path, backups: u32) -> io::Result<()> {
     if backups == 0 {
         return remove(path);
     }
-    let exists = |k: u32| {
-        forms(with_suffix(path, &k.to_string()))
-            .iter()
-            .any(|f| f.exists())
-    };
-    // Backups are contiguous from 1; shift only those that exist.
+    // One listing; backups are contiguous from 1, shift only those (a
+    // gap left by age retention stops the shift, so nothing is renamed
+    // over an existing file).
+    let existing = numbered(path)?;
     let mut top = 0;
-    while top < backups && exists(top + 1) {
+    while top < backups && existing.iter().any(|(k, _)| *k == top + 1) {
         top += 1;
     }
     if top == backups {
-        for f in forms(with_suffix(path, &backups.to_string())) {
-            remove(&f)?;
+        for (_, f) in existing.iter().filter(|(k, _)| *k == backups) {
+            remove(f)?;
         }
         top -= 1;
     }
-    for k in (1..=top).rev() {
-        let [from_plain, from_gz] = forms(with_suffix(path, &k.to_string()));
-        let [to_plain, to_gz] = forms(with_suffix(path, &(k + 1).to_string()));
-        rename_if_exists(&from_plain, &to_plain)?;
-        rename_if_exists(&from_gz, &to_gz)?;
+    for (k, from) in existing.iter().rev().filter(|(k, _)| *k <= top) {
+        let gz = from.extension().is_some_and(|e| e == "gz");
+        let to = if gz {
+            format!("{}.gz", k + 1)
+        } else {
+            (k + 1).to_string()
+        };
+        fs::rename(from, with_suffix(path, &to))?;
     }
     fs::rename(path, with_suffix(path, "1"))
 }

@@ -4,11 +4,14 @@
 //! "Written" is when `Logger::flush` returns (every line is in a file);
 //! "with gzip done" also waits for the background compression of the last
 //! rotated files (shutdown). Both runs write the same records through the
-//! same pipeline; the rotating file rotates every `ROTATE_MAX_BYTES`
-//! (default 1 MiB), so a 200 000-record run rotates about 70 times.
+//! same pipeline; the rotating file is DESIGN.md's (`backups` 5, gzip)
+//! but rotates every `ROTATE_MAX_BYTES` (default 1 MiB), so a 200 000-record
+//! run rotates about 70 times.
 //!
 //! BENCH_N records per run (200 000), BENCH_ROUNDS rounds (3); the best
-//! round of each counts.
+//! round of each counts. The target (DESIGN.md, issue 7) is "written" at
+//! most 1.2x plain; gzip runs at nice 10 beside the writer, so "gzip done"
+//! depends on spare CPU.
 
 use flate2::read::GzDecoder;
 use logfort_core::{Config, Context, Level, Logger, Record};
@@ -16,6 +19,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Rotated files kept, as in DESIGN.md's example.
+const BACKUPS: usize = 5;
 
 fn env(var: &str, default: usize) -> usize {
     std::env::var(var)
@@ -89,6 +95,8 @@ fn main() {
     let n = env("BENCH_N", 200_000);
     let rounds = env("BENCH_ROUNDS", 3);
     let max_bytes = env("ROTATE_MAX_BYTES", 1 << 20);
+    // ROTATE_COMPRESS=0 measures rotation alone.
+    let compress = std::env::var("ROTATE_COMPRESS").map_or(true, |v| v != "0");
     let mut ctx = Context::default();
     ctx.set("correlation_id", "req-7f3a9c2e-bench");
     let ctx = Arc::new(ctx);
@@ -107,18 +115,34 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.log");
         let sink = format!(
-            r#"{{"type": "file", "path": {:?}, "max_bytes": {max_bytes}, "backups": 100000, "compress": true}}"#,
-            path.display().to_string()
+            r#"{{"type": "file", "path": {:?}, "max_bytes": {max_bytes}, "backups": {BACKUPS}, "compress": {}}}"#,
+            path.display().to_string(),
+            compress
         );
         rot.push(run(&sink, n, &ctx));
-        assert_eq!(lines_in(dir.path()), n, "every line in the rotated files");
-        files = std::fs::read_dir(dir.path()).unwrap().count() - 1;
+        // Every line has the same length, so which lines the kept files
+        // hold is known exactly.
+        let first = std::fs::read_to_string(&path).unwrap();
+        let len = first.lines().next().unwrap().len() + 1;
+        let per_file = max_bytes / len;
+        let written_files = n.div_ceil(per_file);
+        let kept = written_files.min(BACKUPS + 1);
+        assert_eq!(
+            lines_in(dir.path()),
+            n - (written_files - kept) * per_file,
+            "the kept files hold exactly the newest lines"
+        );
+        files = written_files;
     }
     let best = |v: &[Run], f: fn(&Run) -> Duration| v.iter().map(f).min().unwrap();
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     let (pw, pd) = (best(&plain, |r| r.written), best(&plain, |r| r.done));
     let (rw, rd) = (best(&rot, |r| r.written), best(&rot, |r| r.done));
-    println!("rotate: {n} records x {rounds} rounds, rotating every {max_bytes} bytes ({files} files), gzip on");
+    println!(
+        "rotate: {n} records x {rounds} rounds, rotating every {max_bytes} bytes \
+         ({files} files, {BACKUPS} kept), gzip {}",
+        if compress { "on" } else { "off" }
+    );
     println!("  {:<34} {:>12} {:>12}", "", "written", "gzip done");
     println!(
         "  {:<34} {:>10.0}/s {:>10.0}/s",
@@ -128,12 +152,12 @@ fn main() {
     );
     println!(
         "  {:<34} {:>10.0}/s {:>10.0}/s",
-        "rotating + gzip",
+        "rotating (+ gzip unless ROTATE_COMPRESS=0)",
         rate(rw),
         rate(rd)
     );
     println!(
-        "  cost ratio rotating+gzip / plain: {:.2}x written, {:.2}x with gzip done (target <= 1.2x)",
+        "  cost ratio rotating / plain: {:.2}x written, {:.2}x with gzip done (target <= 1.2x)",
         rw.as_secs_f64() / pw.as_secs_f64(),
         rd.as_secs_f64() / pd.as_secs_f64()
     );
