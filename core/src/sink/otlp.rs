@@ -16,10 +16,11 @@
 //! `timeout_ms` passed. Shutdown (`close`) keeps retrying for
 //! `shutdown_timeout_ms` and counts what is still undelivered as dropped.
 //!
-//! Each line becomes one OTLP LogRecord: a line that already is one (the
-//! `otel` profile, recognised by its `timeUnixNano` member) is sent as it
-//! is; a `json` profile line is mapped (timestamp, level, message,
-//! trace/span ids, the other members as attributes); any other line is
+//! Each line becomes one OTLP LogRecord. The sink's format defaults to
+//! the `otel` profile, whose lines already are LogRecords (recognised by
+//! their `timeUnixNano` member) and are sent as they are. With `format`
+//! set otherwise, a `json` line is mapped (timestamp, level, message,
+//! trace/span ids, the other members as attributes) and any other line is
 //! the body of a record stamped with the time it was taken.
 
 mod convert;
