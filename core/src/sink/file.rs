@@ -292,7 +292,7 @@ impl FileSink {
     /// file past `max` bytes.
     fn write_sized(&mut self, data: &[u8], max: u64) -> io::Result<()> {
         let Some(out) = &self.out else {
-            return Ok(());
+            return self.write_counted(data, 0);
         };
         let mut size = match out.file.metadata() {
             Ok(m) => m.len(),
