@@ -152,7 +152,7 @@ fn main() {
     );
     println!(
         "  {:<34} {:>10.0}/s {:>10.0}/s",
-        "rotating (+ gzip unless ROTATE_COMPRESS=0)",
+        "rotating",
         rate(rw),
         rate(rd)
     );
