@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema deps venv
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks deps venv
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,7 +14,7 @@ help: ## list the targets
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c test-profiles test-schema ## every test: Rust, header drift, C under valgrind
+test: test-rust test-header test-c test-profiles test-schema test-sinks ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
@@ -32,6 +32,10 @@ test-c: deps ## C programs against the header and the library, under valgrind
 
 test-profiles: venv ## golden vectors' ecs/gcp/otel lines against the official definitions
 	$(PY) -m pytest -q tests/profiles
+
+test-sinks: deps venv ## syslog sink against a real rsyslogd, OTLP sink against a protobuf-decoding receiver
+	LOGFORT_REQUIRE_RSYSLOG=1 LOGFORT_REQUIRE_OTLP_PROTO=1 LOGFORT_PYTHON=$(CURDIR)/$(PY) \
+	  $(CARGO) test --release -p logfort-core --test syslog_rsyslog --test otlp_receiver
 
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh

@@ -8,3 +8,7 @@ section() { printf '\n==== %s ====\n' "$1"; }
 section "Schema validation overhead: annotate vs off (bench/rust, schema)"
 cargo build -q --release -p logfort-bench --bin schema
 target/release/schema
+
+section "File sink: rotation + gzip vs plain file (bench/rust, rotate)"
+cargo build -q --release -p logfort-bench --bin rotate
+target/release/rotate

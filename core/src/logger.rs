@@ -56,7 +56,7 @@ impl Logger {
         let mut stats = Vec::with_capacity(config.sinks.len());
         let mut encoders = Vec::new();
         for (i, sc) in config.sinks.iter().enumerate() {
-            let sink = sc.open().map_err(|e| {
+            let sink = sc.open_with(&config.meta()).map_err(|e| {
                 Error::Config(format!(
                     "`sinks[{i}]` ({}): cannot open: {e}",
                     sc.describe()

@@ -85,7 +85,7 @@ fn errors_name_key_value_and_expectation() {
     );
     assert_eq!(
         err(r#"{"sinks":[{"type":"kafka"}]}"#),
-        "invalid configuration: `sinks[0].type`: got \"kafka\", expected \"stdout\", \"stderr\" or \"file\""
+        "invalid configuration: `sinks[0].type`: got \"kafka\", expected \"stdout\", \"stderr\", \"file\", \"syslog\" or \"otlp\""
     );
     assert_eq!(
         err(r#"{"sinks":[]}"#),
