@@ -155,7 +155,8 @@ fn message(rec: &Bound<'_, PyAny>, d: &Bound<'_, PyDict>) -> (String, Option<Str
         Err(e) => {
             let raw = msg.map_or_else(String::new, |m| display(&m));
             let args = args.map_or_else(String::new, |a| repr(&a));
-            let err = format!("{}: {}", convert::type_name(e.get_type(py).as_any()), display(e.value(py).as_any()));
+            let ty = e.get_type(py).name().map_or_else(|_| "Exception".to_owned(), |n| text(&n));
+            let err = format!("{ty}: {}", display(e.value(py).as_any()));
             (format!("{raw} {args}"), Some(err))
         }
     }

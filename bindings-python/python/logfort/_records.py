@@ -70,7 +70,7 @@ class LogfortMixin:
         level = fields.pop("level", level)
         extra = safe_extra(fields)
         extra["log_type"] = log_type
-        lg._log(level, msg, args, extra=extra, stacklevel=2, **kwargs)
+        lg._log(level, msg, args, extra=extra, stacklevel=3, **kwargs)
 
 
 class LogfortLogger(LogfortMixin, logging.Logger):

@@ -36,17 +36,14 @@ class Handler(logging.Handler):
         cls = type(self)
         if cls.emit is Handler.emit:
             self.emit = self._core.emit  # type: ignore[method-assign]
-        if cls.handle is Handler.handle:
-            self.handle = self._core.handle  # type: ignore[method-assign]
+            if cls.handle is logging.Handler.handle:
+                self.handle = self._core.handle  # type: ignore[method-assign]
 
     def _filtered_handle(self, record: logging.LogRecord) -> Any:
         return logging.Handler.handle(self, record)
 
     def emit(self, record: logging.LogRecord) -> None:
         self._core.emit(record)
-
-    def handle(self, record: logging.LogRecord) -> Any:
-        return self._core.handle(record)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Returns once every record emitted so far is written."""
