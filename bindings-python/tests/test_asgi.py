@@ -61,7 +61,11 @@ def server(default_to_file: Path) -> Iterator[str]:
     lg.setLevel(logging.INFO)
     port = free_port()
     config = uvicorn.Config(
-        make_app(), host="127.0.0.1", port=port, log_config=None, log_level="warning",
+        make_app(),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        log_level="warning",
         lifespan="on",
     )
     srv = uvicorn.Server(config)

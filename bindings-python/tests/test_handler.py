@@ -32,9 +32,7 @@ def test_levels_map_to_the_shared_scale(file_handler: logfort.Handler, log_file:
         file_handler.handle(make_record(f"n{lvl}", level=lvl))
     file_handler.flush()
     levels = [r["level"] for r in read_records(log_file)]
-    assert levels == [
-        "TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "WARNING", "ERROR", "CRITICAL"
-    ]
+    assert levels == ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "WARNING", "ERROR", "CRITICAL"]
 
 
 def test_logger_call_carries_location_extra_and_context(
@@ -214,8 +212,12 @@ def test_install_adds_root_handler_and_typed_methods(default_to_file: Path) -> N
         logging.setLoggerClass(saved[2])
         root.__class__ = saved[3]
     recs = read_records(default_to_file)
-    assert [(r["log_type"] if "log_type" in r else None) for r in recs] == [
-        "audit", "security", "business", "performance", None
+    assert [(r.get("log_type", None)) for r in recs] == [
+        "audit",
+        "security",
+        "business",
+        "performance",
+        None,
     ]
     assert recs[0]["actor"] == "admin"
     assert recs[0]["function"] == "test_install_adds_root_handler_and_typed_methods"
@@ -235,7 +237,7 @@ def test_emit_after_shutdown_does_not_raise(log_file: Path) -> None:
 
 
 def test_output_is_one_valid_line_per_record(file_handler: logfort.Handler, log_file: Path) -> None:
-    file_handler.handle(make_record("multi\nline \"quoted\" \x00 \u2028 end"))
+    file_handler.handle(make_record('multi\nline "quoted" \x00 \u2028 end'))
     file_handler.flush()
     (line,) = read_lines(log_file)
-    assert json.loads(line)["message"] == "multi\nline \"quoted\" \x00 \u2028 end"
+    assert json.loads(line)["message"] == 'multi\nline "quoted" \x00 \u2028 end'

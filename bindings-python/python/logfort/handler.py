@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, Union
 
@@ -51,8 +52,6 @@ class Handler(logging.Handler):
 
     def close(self) -> None:
         """Flushes; a handler with its own pipeline also stops its writer."""
-        try:
+        with contextlib.suppress(Exception):
             _native.handler_flush(self._core, 10.0, self._owns_pipeline)
-        except Exception:
-            pass
         super().close()

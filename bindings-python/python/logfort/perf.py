@@ -129,4 +129,6 @@ def _record(
     fields.update(metadata)
     status = "completed" if exc is None else "failed"
     level = logging.INFO if exc is None else logging.ERROR
-    log_typed(logger or "performance", level, "performance", f"{operation} {status}", fields, stacklevel)
+    log_typed(
+        logger or "performance", level, "performance", f"{operation} {status}", fields, stacklevel
+    )
