@@ -12,3 +12,9 @@ target/release/schema
 section "File sink: rotation + gzip vs plain file (bench/rust, rotate)"
 cargo build -q --release -p logfort-bench --bin rotate
 target/release/rotate
+
+section "Python: logfort vs the usual stacks, DESIGN.md workload (bench/python)"
+make -s venv
+.venv/bin/python -m pip install -q -r bench/python/requirements.txt
+.venv/bin/python -m pip install -q ./bindings-python
+.venv/bin/python bench/python/bench.py
