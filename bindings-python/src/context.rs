@@ -12,7 +12,8 @@ use pyo3::types::{PyDict, PyString};
 use std::sync::Arc;
 
 /// The ids that have their own slot in the record; everything else bound
-/// becomes a field.
+/// becomes a field (`correlation_id_rejected` and `trace_flags` set their
+/// flags).
 const SLOTS: [&str; 6] = [
     "correlation_id",
     "request_id",
@@ -151,6 +152,14 @@ impl PyContext {
 fn apply(ctx: &mut CoreContext, fields: &Bound<'_, PyDict>) {
     for (k, v) in fields.iter() {
         let key = convert::key(&k);
+        if key == "correlation_id_rejected" {
+            ctx.correlation_id_rejected = v.is_truthy().unwrap_or(false);
+            continue;
+        }
+        if key == "trace_flags" {
+            ctx.trace_flags = v.extract::<u8>().ok();
+            continue;
+        }
         if SLOTS.contains(&key.as_str()) {
             if v.is_none() {
                 continue;

@@ -106,7 +106,10 @@ static TYPES: PyOnceLock<Types> = PyOnceLock::new();
 fn types(py: Python<'_>) -> &Types {
     TYPES.get_or_init(py, || {
         let get = |m: &str, a: &str| -> Option<Py<PyAny>> {
-            py.import(m).and_then(|m| m.getattr(a)).ok().map(Bound::unbind)
+            py.import(m)
+                .and_then(|m| m.getattr(a))
+                .ok()
+                .map(Bound::unbind)
         };
         let ty = |m: &str, a: &str| -> Option<Py<PyType>> {
             get(m, a).and_then(|t| t.bind(py).cast::<PyType>().ok().map(|t| t.clone().unbind()))
@@ -160,10 +163,14 @@ impl Walker {
             });
         }
         if let Ok(l) = obj.cast::<PyList>() {
-            return self.container(obj, |w| Value::Array(l.iter().map(|v| w.value(&v)).collect()));
+            return self.container(obj, |w| {
+                Value::Array(l.iter().map(|v| w.value(&v)).collect())
+            });
         }
         if let Ok(t) = obj.cast::<PyTuple>() {
-            return self.container(obj, |w| Value::Array(t.iter().map(|v| w.value(&v)).collect()));
+            return self.container(obj, |w| {
+                Value::Array(t.iter().map(|v| w.value(&v)).collect())
+            });
         }
         let py = obj.py();
         let ty = types(py);
@@ -184,10 +191,14 @@ impl Walker {
             return Value::Float(f.value());
         }
         if let Ok(s) = obj.cast::<PySet>() {
-            return self.container(obj, |w| Value::Array(s.iter().map(|v| w.value(&v)).collect()));
+            return self.container(obj, |w| {
+                Value::Array(s.iter().map(|v| w.value(&v)).collect())
+            });
         }
         if let Ok(s) = obj.cast::<PyFrozenSet>() {
-            return self.container(obj, |w| Value::Array(s.iter().map(|v| w.value(&v)).collect()));
+            return self.container(obj, |w| {
+                Value::Array(s.iter().map(|v| w.value(&v)).collect())
+            });
         }
         if let Ok(b) = obj.cast::<PyBytes>() {
             return Value::Str(bytes_text(b.as_bytes(), obj));
@@ -266,7 +277,9 @@ impl Walker {
             return None;
         }
         let kwargs = PyDict::new(py);
-        kwargs.set_item(intern!(py, "mode"), intern!(py, "json")).ok()?;
+        kwargs
+            .set_item(intern!(py, "mode"), intern!(py, "json"))
+            .ok()?;
         let dumped = obj
             .call_method(intern!(py, "model_dump"), (), Some(&kwargs))
             .ok()?;

@@ -73,7 +73,8 @@ impl PyFormatter {
         let py = record.py();
         let rec = logrecord::convert(record);
         let line = py.detach(|| self.inner.lock().format(rec))?;
-        let mut s = String::from_utf8(line).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let mut s = String::from_utf8(line)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         if s.ends_with('\n') {
             s.pop();
         }

@@ -30,7 +30,11 @@ fn timeout(secs: f64) -> PyResult<Duration> {
 /// Records the ContextVar holding the current context and the names of
 /// the standard LogRecord attributes. Called once by `logfort`.
 #[pyfunction]
-fn _init(py: Python<'_>, context_var: Bound<'_, PyAny>, standard: Vec<Bound<'_, PyString>>) -> PyResult<()> {
+fn _init(
+    py: Python<'_>,
+    context_var: Bound<'_, PyAny>,
+    standard: Vec<Bound<'_, PyString>>,
+) -> PyResult<()> {
     context::set_var(py, context_var)?;
     logrecord::set_standard(py, standard)?;
     // SAFETY: registers a plain function to run after finalisation.

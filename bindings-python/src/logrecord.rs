@@ -74,10 +74,16 @@ pub fn time_from_secs(secs: f64) -> SystemTime {
         return SystemTime::now();
     }
     let micros = (secs * 1e6).round() as u64;
-    UNIX_EPOCH + Duration::from_micros(micros)
+    UNIX_EPOCH
+        .checked_add(Duration::from_micros(micros))
+        .unwrap_or_else(SystemTime::now)
 }
 
-fn get<'py>(d: &Bound<'py, PyDict>, rec: &Bound<'py, PyAny>, k: &Bound<'py, PyString>) -> Option<Bound<'py, PyAny>> {
+fn get<'py>(
+    d: &Bound<'py, PyDict>,
+    rec: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyString>,
+) -> Option<Bound<'py, PyAny>> {
     match d.get_item(k) {
         Ok(Some(v)) => Some(v),
         _ => rec.getattr(k).ok(),
@@ -88,7 +94,10 @@ fn get<'py>(d: &Bound<'py, PyDict>, rec: &Bound<'py, PyAny>, k: &Bound<'py, PySt
 /// to leave the context out.
 pub fn convert(rec: &Bound<'_, PyAny>) -> Record {
     let py = rec.py();
-    let dict = match rec.getattr(intern!(py, "__dict__")).map(|d| d.cast_into::<PyDict>()) {
+    let dict = match rec
+        .getattr(intern!(py, "__dict__"))
+        .map(|d| d.cast_into::<PyDict>())
+    {
         Ok(Ok(d)) => d,
         _ => PyDict::new(py),
     };
@@ -108,7 +117,8 @@ pub fn convert(rec: &Bound<'_, PyAny>) -> Record {
     }
     extras(d, &mut out);
     if let Some(err) = message_error {
-        out.fields.push(("logging_error".to_owned(), Value::Str(err)));
+        out.fields
+            .push(("logging_error".to_owned(), Value::Str(err)));
     }
     let file = get(d, rec, intern!(py, "pathname")).filter(|v| !v.is_none());
     if let Some(file) = file {
@@ -142,9 +152,9 @@ fn message(rec: &Bound<'_, PyAny>, d: &Bound<'_, PyDict>) -> (String, Option<Str
     let py = rec.py();
     let msg = get(d, rec, intern!(py, "msg"));
     let args = get(d, rec, intern!(py, "args"));
-    let no_args = args.as_ref().is_none_or(|a| {
-        a.is_none() || a.cast::<PyTuple>().is_ok_and(|t| t.is_empty())
-    });
+    let no_args = args
+        .as_ref()
+        .is_none_or(|a| a.is_none() || a.cast::<PyTuple>().is_ok_and(|t| t.is_empty()));
     if no_args {
         if let Some(s) = msg.as_ref().and_then(|m| m.cast_exact::<PyString>().ok()) {
             return (text(s), None);
@@ -155,7 +165,10 @@ fn message(rec: &Bound<'_, PyAny>, d: &Bound<'_, PyDict>) -> (String, Option<Str
         Err(e) => {
             let raw = msg.map_or_else(String::new, |m| display(&m));
             let args = args.map_or_else(String::new, |a| repr(&a));
-            let ty = e.get_type(py).name().map_or_else(|_| "Exception".to_owned(), |n| text(&n));
+            let ty = e
+                .get_type(py)
+                .name()
+                .map_or_else(|_| "Exception".to_owned(), |n| text(&n));
             let err = format!("{ty}: {}", display(e.value(py).as_any()));
             (format!("{raw} {args}"), Some(err))
         }
@@ -175,7 +188,11 @@ fn extras(d: &Bound<'_, PyDict>, out: &mut Record) {
         }
         let key = convert::key(&k);
         if key == "log_type" {
-            if let Some(t) = v.cast::<PyString>().ok().and_then(|s| LogType::parse(&text(s))) {
+            if let Some(t) = v
+                .cast::<PyString>()
+                .ok()
+                .and_then(|s| LogType::parse(&text(s)))
+            {
                 out.log_type = Some(t);
                 continue;
             }
@@ -187,13 +204,20 @@ fn extras(d: &Bound<'_, PyDict>, out: &mut Record) {
 
 /// `exc_info` (a `(type, value, traceback)` tuple, or an exception) as the
 /// record's exception; `exc_text` (cached by a formatter) is reused.
-pub fn exception(ei: &Bound<'_, PyAny>, exc_text: Option<&Bound<'_, PyAny>>) -> Option<Box<Exception>> {
+pub fn exception(
+    ei: &Bound<'_, PyAny>,
+    exc_text: Option<&Bound<'_, PyAny>>,
+) -> Option<Box<Exception>> {
     let py = ei.py();
     let (ty, value, tb) = if let Ok(t) = ei.cast::<PyTuple>() {
         if t.len() != 3 {
             return None;
         }
-        (t.get_item(0).ok()?, t.get_item(1).ok()?, t.get_item(2).ok()?)
+        (
+            t.get_item(0).ok()?,
+            t.get_item(1).ok()?,
+            t.get_item(2).ok()?,
+        )
     } else if ei.is_instance_of::<pyo3::exceptions::PyBaseException>() {
         let tb = ei
             .getattr(intern!(py, "__traceback__"))
@@ -208,17 +232,35 @@ pub fn exception(ei: &Bound<'_, PyAny>, exc_text: Option<&Bound<'_, PyAny>>) -> 
     let type_name = ty
         .getattr(intern!(py, "__name__"))
         .map_or_else(|_| convert::type_name(&value), |n| display(&n));
-    let message = if value.is_none() { String::new() } else { display(&value) };
+    let message = if value.is_none() {
+        String::new()
+    } else {
+        display(&value)
+    };
+    // An exception that was never raised has no traceback to show.
     let traceback = match exc_text {
         Some(t) => Some(display(t)),
+        None if tb.is_none() => None,
         None => format_exception(&ty, &value, &tb),
     };
     Some(Box::new(Exception {
         type_name,
         message,
         traceback: traceback.map(|t| t.trim_end_matches('\n').to_owned()),
-        code: None,
+        code: error_code(&value),
     }))
+}
+
+/// An error code the exception carries as `code` (Django's
+/// `ValidationError`, `SystemExit`, HTTP errors): a str or an int.
+fn error_code(value: &Bound<'_, PyAny>) -> Option<String> {
+    let code = value.getattr(intern!(value.py(), "code")).ok()?;
+    if code.is_exact_instance_of::<PyString>() || code.is_exact_instance_of::<pyo3::types::PyInt>()
+    {
+        Some(display(&code))
+    } else {
+        None
+    }
 }
 
 fn format_exception(
@@ -236,6 +278,8 @@ fn format_exception(
         .ok()?
         .bind(py);
     let lines = f.call1((ty, value, tb)).ok()?;
-    let joined = PyString::new(py, "").call_method1(intern!(py, "join"), (lines,)).ok()?;
+    let joined = PyString::new(py, "")
+        .call_method1(intern!(py, "join"), (lines,))
+        .ok()?;
     Some(display(&joined))
 }

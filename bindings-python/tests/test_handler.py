@@ -241,3 +241,29 @@ def test_output_is_one_valid_line_per_record(file_handler: logfort.Handler, log_
     file_handler.flush()
     (line,) = read_lines(log_file)
     assert json.loads(line)["message"] == 'multi\nline "quoted" \x00 \u2028 end'
+
+
+def test_exception_instance_without_traceback_and_code(
+    file_handler: logfort.Handler, log_file: Path
+) -> None:
+    class PaymentError(Exception):
+        code = "card_declined"
+
+    err = PaymentError("declined")
+    file_handler.handle(make_record("pay", exc_info=(PaymentError, err, None)))
+    file_handler.flush()
+    (rec,) = read_records(log_file)
+    assert rec["exception"] == {
+        "type": "PaymentError",
+        "message": "declined",
+        "code": "card_declined",
+    }
+
+
+def test_odd_record_times_never_raise(file_handler: logfort.Handler, log_file: Path) -> None:
+    for created in (1e300, float("nan"), -5.0, "yesterday"):
+        rec = make_record("t")
+        rec.created = created
+        file_handler.handle(rec)
+    file_handler.flush()
+    assert len(read_records(log_file)) == 4
