@@ -182,7 +182,26 @@ fn extras(d: &Bound<'_, PyDict>, out: &mut Record) {
     let Some(std) = STANDARD.get(py) else {
         return;
     };
-    for (k, v) in d.iter() {
+    let mut found = Vec::new();
+    let mut pos: ffi::Py_ssize_t = 0;
+    let mut k: *mut ffi::PyObject = std::ptr::null_mut();
+    let mut v: *mut ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: walks a live dict with borrowed references, running no
+    // Python code meanwhile (conversion happens after the walk, on owned
+    // references), so the dict cannot change under the iteration.
+    while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+        if std.ptrs.binary_search(&(k as usize)).is_ok() {
+            continue; // the common case: a standard attribute, no refcounting
+        }
+        // SAFETY: borrowed references from the dict, made owned.
+        found.push(unsafe {
+            (
+                Bound::from_borrowed_ptr(py, k),
+                Bound::from_borrowed_ptr(py, v),
+            )
+        });
+    }
+    for (k, v) in found {
         if std.contains(&k) {
             continue;
         }
