@@ -137,7 +137,8 @@ fn _at_exit(py: Python<'_>) {
 
 #[pyfunction]
 fn _before_fork(py: Python<'_>) {
-    let _ = pipeline::flush_all(py, pipeline::HOOK_TIMEOUT);
+    // Bounded: a writer stuck on a sink must not hold up a fork for long.
+    let _ = pipeline::flush_all(py, Duration::from_secs(5));
 }
 
 #[pyfunction]
