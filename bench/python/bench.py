@@ -244,8 +244,7 @@ class Picologging(Contender):
         self.handler.setFormatter(
             picologging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
         )
-        lg = picologging.getLogger(f"bench.{LOGGER}")
-        lg.handlers = []
+        self.logger = lg = picologging.getLogger(f"bench.{LOGGER}")
         lg.addHandler(self.handler)
         lg.setLevel(picologging.INFO)
         lg.propagate = False
@@ -257,6 +256,7 @@ class Picologging(Contender):
         self.handler.flush()
 
     def teardown(self) -> None:
+        self.logger.removeHandler(self.handler)
         self.handler.close()
 
 
