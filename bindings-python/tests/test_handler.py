@@ -77,7 +77,11 @@ def test_bad_format_args_never_raise(file_handler: logfort.Handler, log_file: Pa
     file_handler.flush()
     (rec,) = read_records(log_file)
     assert rec["message"] == "%d items ('many',)"
-    assert rec["logging_error"] == "TypeError: %d format: a real number is required, not str"
+    try:
+        make_record("%d items", ("many",)).getMessage()
+    except TypeError as e:  # the wording differs between Python versions
+        expected = f"TypeError: {e}"
+    assert rec["logging_error"] == expected
 
 
 def test_non_string_message(file_handler: logfort.Handler, log_file: Path) -> None:

@@ -70,7 +70,9 @@ class LogfortMixin:
         level = fields.pop("level", level)
         extra = safe_extra(fields)
         extra["log_type"] = log_type
-        lg._log(level, msg, args, extra=extra, stacklevel=3, **kwargs)
+        # Through the public method: stacklevel counts the same on every
+        # Python version (1 is this frame, 3 the caller of audit() etc.).
+        lg.log(level, msg, *args, extra=extra, stacklevel=3, **kwargs)
 
 
 class LogfortLogger(LogfortMixin, logging.Logger):
