@@ -3,7 +3,7 @@
 //! and shares it by reference count. `bind` returns an updated copy.
 
 use crate::convert;
-use logfort_core::context::{self as core_ctx, Context as CoreContext};
+use logfort_core::context::Context as CoreContext;
 use logfort_core::Value;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -81,16 +81,25 @@ impl PyContext {
         PyContext::wrap(ctx)
     }
 
-    /// A copy carrying the ids of an incoming request: the correlation id
-    /// accepted or replaced by the core's rules (generated when absent).
+    /// A copy carrying the ids of an incoming request, as the core reads
+    /// the headers: the correlation id accepted, or replaced and flagged
+    /// when malformed; the trace ids of a valid `traceparent` (whose trace
+    /// id serves as correlation id when none came); a fresh id otherwise.
     #[pyo3(signature = (correlation_id=None, traceparent=None))]
     fn with_headers(&self, correlation_id: Option<&str>, traceparent: Option<&str>) -> PyContext {
-        let _ = traceparent;
+        let from = CoreContext::from_headers(correlation_id, traceparent);
         let mut ctx = (*self.inner).clone();
-        let (id, rejected) = core_ctx::accept_correlation_id(correlation_id);
-        ctx.correlation_id = Some(id);
-        ctx.correlation_id_rejected = rejected;
+        ctx.correlation_id = from.correlation_id;
+        ctx.correlation_id_rejected = from.correlation_id_rejected;
+        ctx.trace_id = from.trace_id;
+        ctx.span_id = from.span_id;
+        ctx.trace_flags = from.trace_flags;
         PyContext::wrap(ctx)
+    }
+
+    #[getter]
+    fn trace_flags(&self) -> Option<u8> {
+        self.inner.trace_flags
     }
 
     #[getter]

@@ -18,9 +18,17 @@ create_exception!(
     "Invalid configuration: the message names the key, the value and what was expected."
 );
 
+create_exception!(
+    logfort,
+    SchemaError,
+    LogfortError,
+    "A record broke its schema under policy `strict` (raised to the caller)."
+);
+
 pub fn to_py(e: Error) -> PyErr {
     match e {
         Error::Config(_) => ConfigError::new_err(e.to_string()),
+        Error::Schema(_) => SchemaError::new_err(e.to_string()),
         Error::Timeout(_) => PyTimeoutError::new_err(e.to_string()),
         other => LogfortError::new_err(other.to_string()),
     }

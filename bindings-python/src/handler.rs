@@ -36,7 +36,11 @@ impl HandlerCore {
     fn emit(&self, record: &Bound<'_, PyAny>) {
         let py = record.py();
         let rec = logrecord::convert(record);
-        self.pipeline.push(py, rec);
+        if let Err(e) = self.pipeline.push(py, rec) {
+            // `emit` never raises; policy `strict` is a development mode,
+            // so the violation is reported where a developer sees it.
+            eprintln!("logfort: record not written: {e}");
+        }
     }
 
     /// `logging.Handler.handle` without the handler lock (`emit` is

@@ -11,6 +11,7 @@ mod handler;
 mod logger;
 mod logrecord;
 mod pipeline;
+mod typed;
 
 use logfort_core::{Config, Formatter};
 use pipeline::Pipeline;
@@ -159,6 +160,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", logfort_core::VERSION)?;
     m.add("LogfortError", py.get_type::<errors::LogfortError>())?;
     m.add("ConfigError", py.get_type::<errors::ConfigError>())?;
+    m.add("SchemaError", py.get_type::<errors::SchemaError>())?;
     m.add_class::<context::PyContext>()?;
     m.add_class::<handler::HandlerCore>()?;
     m.add_class::<handler::PyFormatter>()?;
@@ -177,5 +179,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_before_fork, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork_child, m)?)?;
     m.add_function(wrap_pyfunction!(_convert, m)?)?;
+    m.add_function(wrap_pyfunction!(typed::audit_record, m)?)?;
+    m.add_function(wrap_pyfunction!(typed::security_record, m)?)?;
+    m.add_function(wrap_pyfunction!(typed::performance_record, m)?)?;
+    m.add_function(wrap_pyfunction!(typed::business_record, m)?)?;
     Ok(())
 }

@@ -4,9 +4,10 @@
 
 use crate::context;
 use crate::convert::{self, display};
+use crate::errors;
 use crate::logrecord;
 use crate::pipeline::Pipeline;
-use logfort_core::{Level, Record};
+use logfort_core::{Level, LogType, Record};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -32,9 +33,9 @@ impl NativeLogger {
         msg: &Bound<'_, PyAny>,
         fields: Option<&Bound<'_, PyDict>>,
         force_exc: bool,
-    ) {
+    ) -> PyResult<()> {
         if !self.pipeline.enabled(level) {
-            return;
+            return Ok(());
         }
         let py = msg.py();
         let message = match msg.cast_exact::<PyString>() {
@@ -52,14 +53,22 @@ impl NativeLogger {
                         continue;
                     }
                 }
-                rec.fields.push((convert::key(&k), convert::value(&v)));
+                let key = convert::key(&k);
+                if key == "log_type" {
+                    let t = v.cast::<PyString>().ok().map(convert::text);
+                    if let Some(t) = t.as_deref().and_then(LogType::parse) {
+                        rec.log_type = Some(t);
+                        continue;
+                    }
+                }
+                rec.fields.push((key, convert::value(&v)));
             }
         }
         if let Some(ei) = exc {
             rec.exception = logrecord::exception(&ei, None);
         }
         rec.context = context::current(py);
-        self.pipeline.push(py, rec);
+        self.pipeline.push(py, rec).map_err(errors::to_py)
     }
 }
 
@@ -110,36 +119,40 @@ impl NativeLogger {
     }
 
     #[pyo3(signature = (msg, /, **fields))]
-    fn trace(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn trace(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         self.write(Level::Trace, msg, fields, false)
     }
     #[pyo3(signature = (msg, /, **fields))]
-    fn debug(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn debug(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         self.write(Level::Debug, msg, fields, false)
     }
     #[pyo3(signature = (msg, /, **fields))]
-    fn info(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn info(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         self.write(Level::Info, msg, fields, false)
     }
     #[pyo3(signature = (msg, /, **fields))]
-    fn notice(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn notice(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         self.write(Level::Notice, msg, fields, false)
     }
     #[pyo3(signature = (msg, /, **fields))]
-    fn warning(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn warning(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         self.write(Level::Warning, msg, fields, false)
     }
     #[pyo3(signature = (msg, /, **fields))]
-    fn error(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn error(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         self.write(Level::Error, msg, fields, false)
     }
     #[pyo3(signature = (msg, /, **fields))]
-    fn critical(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn critical(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         self.write(Level::Critical, msg, fields, false)
     }
     /// ERROR with the exception being handled attached.
     #[pyo3(signature = (msg, /, **fields))]
-    fn exception(&self, msg: &Bound<'_, PyAny>, fields: Option<&Bound<'_, PyDict>>) {
+    fn exception(
+        &self,
+        msg: &Bound<'_, PyAny>,
+        fields: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
         self.write(Level::Error, msg, fields, true)
     }
     /// Any level, as a number (Python's scale) or a name.
@@ -150,8 +163,7 @@ impl NativeLogger {
         msg: &Bound<'_, PyAny>,
         fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        self.write(level_arg(level)?, msg, fields, false);
-        Ok(())
+        self.write(level_arg(level)?, msg, fields, false)
     }
 
     fn __repr__(&self) -> String {

@@ -111,19 +111,23 @@ impl Pipeline {
 
     /// Queues a record. The GIL stays held for the push (a few dozen ns)
     /// unless the queue is full, when it is released for the wait.
-    pub fn push(&self, py: Python<'_>, rec: Record) {
+    /// Only a schema violation under policy `strict` comes back as an
+    /// error (a shut-down logger counts the record as dropped).
+    pub fn push(&self, py: Python<'_>, rec: Record) -> Result<(), logfort_core::Error> {
         let slot = self.slot.read();
         let Some(logger) = &slot.logger else {
-            return;
+            return Ok(());
         };
-        if logger.queue_full() {
+        let result = if logger.queue_full() {
             let logger = logger.clone();
             drop(slot);
-            py.detach(|| {
-                let _ = logger.log(rec);
-            });
+            py.detach(|| logger.log(rec))
         } else {
-            let _ = logger.log(rec);
+            logger.log(rec)
+        };
+        match result {
+            Err(e @ logfort_core::Error::Schema(_)) => Err(e),
+            _ => Ok(()),
         }
     }
 

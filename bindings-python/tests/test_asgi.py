@@ -160,3 +160,27 @@ def test_non_http_scopes_pass_through() -> None:
 
     asyncio.run(main())
     assert seen == [("lifespan", None), ("websocket", None)]
+
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_traceparent_sets_trace_ids(server: str, default_to_file: Path) -> None:
+    only_trace = httpx.get(f"{server}/async/1", headers={"traceparent": TRACEPARENT})
+    both = httpx.get(
+        f"{server}/sync/2", headers={"traceparent": TRACEPARENT, "X-Correlation-ID": "req-2"}
+    )
+    bad = httpx.get(f"{server}/sync/3", headers={"traceparent": "00-zz-00f067aa0ba902b7-01"})
+    logfort.flush()
+    assert only_trace.headers["x-correlation-id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert both.headers["x-correlation-id"] == "req-2"
+    assert UUID.match(bad.headers["x-correlation-id"])
+    by_n: dict[int, list[dict]] = {}
+    for r in read_records(default_to_file):
+        by_n.setdefault(r["n"], []).append(r)
+    for n in (1, 2):
+        for r in by_n[n]:
+            assert r["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+            assert r["span_id"] == "00f067aa0ba902b7"
+    assert all("trace_id" not in r for r in by_n[3])
+    assert {r["correlation_id"] for r in by_n[2]} == {"req-2"}

@@ -65,3 +65,26 @@ def test_level_check_comes_first(tmp_path: Path) -> None:
 def test_unknown_level_name() -> None:
     with pytest.raises(ValueError, match="unknown level"):
         logfort.get_logger("x").log("loud", "m")
+
+
+def test_log_type_field_and_strict_schema(tmp_path: Path) -> None:
+    path = tmp_path / "strict.log"
+    logfort.configure(schema={"policy": "strict"}, sinks=[{"type": "file", "path": str(path)}])
+    log = logfort.get_logger("strict")
+    with pytest.raises(logfort.SchemaError) as e:
+        log.info("audit without its fields", log_type="audit")
+    assert isinstance(e.value, logfort.LogfortError)
+    assert "user_id" in str(e.value)
+    log.info(
+        "complete audit",
+        log_type="audit",
+        action="delete",
+        resource_type="user",
+        resource_id="u-9",
+        user_id="admin",
+        result="success",
+    )
+    logfort.flush()
+    (rec,) = read_records(path)
+    assert rec["log_type"] == "audit"
+    assert rec["message"] == "complete audit"

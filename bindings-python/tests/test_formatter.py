@@ -18,7 +18,7 @@ def test_exact_line() -> None:
         '{"timestamp":"' + FIXED_TIMESTAMP + '","level":"INFO","logger":"app.test",'
         '"message":"paid €5","service":"api","version":"1.2.3",'
         '"order":{"id":7,"items":[1,2]},"file":"/srv/app/views.py","line":42,'
-        '"function":"login"}'
+        '"function":"login","schema_version":"1.0"}'
     )
 
 

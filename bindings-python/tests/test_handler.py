@@ -23,7 +23,7 @@ def test_record_becomes_exact_line(file_handler: logfort.Handler, log_file: Path
         '{"timestamp":"' + FIXED_TIMESTAMP + '","level":"INFO","logger":"app.test",'
         '"message":"user alice logged in from web","user_id":"u-1","attempt":2,'
         '"ratio":0.5,"tags":["a","b"],"file":"/srv/app/views.py","line":42,'
-        '"function":"login"}'
+        '"function":"login","schema_version":"1.0"}'
     ]
 
 
@@ -204,10 +204,11 @@ def test_install_adds_root_handler_and_typed_methods(default_to_file: Path) -> N
         logfort.install(level="DEBUG")
         assert sum(isinstance(h, logfort.Handler) for h in root.handlers) == 1
         lg = logging.getLogger("installed.app")
-        lg.audit("user deleted", actor="admin", target="u-9")
-        lg.security("too many attempts", ip="10.0.0.1")
-        lg.business("order placed", order_id="o-1", amount=12.5)
-        lg.performance("db_query", 12.5, rows=3)
+        lg.audit("delete", "user", "u-9", user_id="admin", reason="cleanup")
+        lg.audit("login", "session", "s-1", result="denied")
+        lg.security("brute_force", "critical", client_ip="10.0.0.1", user_id="u-7", attempts=12)
+        lg.business("order_placed", order_id="o-1", amount=12.5, event="dup")
+        lg.performance("db_query", 1500.0, rows=3)
         lg.info("plain %s", "call")
         logfort.flush()
     finally:
@@ -216,19 +217,61 @@ def test_install_adds_root_handler_and_typed_methods(default_to_file: Path) -> N
         logging.setLoggerClass(saved[2])
         root.__class__ = saved[3]
     recs = read_records(default_to_file)
-    assert [(r.get("log_type", None)) for r in recs] == [
-        "audit",
-        "security",
-        "business",
-        "performance",
-        None,
+    strip = ("timestamp", "logger", "file", "line", "function", "schema_version")
+    got = [{k: v for k, v in r.items() if k not in strip} for r in recs]
+    assert got == [
+        {
+            "level": "INFO",
+            "message": "audit: delete on user/u-9 -> success",
+            "log_type": "audit",
+            "action": "delete",
+            "resource_type": "user",
+            "resource_id": "u-9",
+            "user_id": "admin",
+            "result": "success",
+            "reason": "cleanup",
+        },
+        {
+            "level": "WARNING",
+            "message": "audit: login on session/s-1 -> denied",
+            "log_type": "audit",
+            "action": "login",
+            "resource_type": "session",
+            "resource_id": "s-1",
+            "result": "denied",
+            "schema_errors": ["user_id: is required (audit)"],
+        },
+        {
+            "level": "CRITICAL",
+            "message": "security: brute_force (critical)",
+            "log_type": "security",
+            "security_event": "brute_force",
+            "severity": "critical",
+            "client_ip": "10.0.0.1",
+            "user_id": "u-7",
+            "attempts": 12,
+        },
+        {
+            "level": "INFO",
+            "message": "business: order_placed",
+            "log_type": "business",
+            "event": "order_placed",
+            "order_id": "o-1",
+            "amount": 12.5,
+            "detail_event": "dup",
+        },
+        {
+            "level": "WARNING",
+            "message": "performance: db_query took 1500 ms",
+            "log_type": "performance",
+            "operation": "db_query",
+            "duration_ms": 1500.0,
+            "success": True,
+            "rows": 3,
+        },
+        {"level": "INFO", "message": "plain call"},
     ]
-    assert recs[0]["actor"] == "admin"
-    assert recs[0]["function"] == "test_install_adds_root_handler_and_typed_methods"
-    assert recs[1]["level"] == "WARNING"
-    assert recs[3]["operation"] == "db_query"
-    assert recs[3]["duration_ms"] == 12.5
-    assert recs[4]["message"] == "plain call"
+    assert {r["function"] for r in recs} == {"test_install_adds_root_handler_and_typed_methods"}
 
 
 def test_emit_after_shutdown_does_not_raise(log_file: Path) -> None:

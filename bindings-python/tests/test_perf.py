@@ -45,10 +45,11 @@ def test_decorator_sync_success_and_failure(perf_logger: Path) -> None:
     assert ok["log_type"] == "performance"
     assert ok["operation"] == "compute"
     assert ok["success"] is True
-    assert ok["message"] == "compute completed"
+    assert ok["message"] == f"performance: compute took {ok['duration_ms']:g} ms"
     assert isinstance(ok["duration_ms"], float)
+    assert ok["level"] == "INFO"
     assert ok["function"] == "test_decorator_sync_success_and_failure"
-    assert failed["level"] == "ERROR"
+    assert failed["message"].endswith(" ms (failed)")
     assert failed["success"] is False
     assert failed["error"] == "ValueError: negative"
     assert bare_rec["operation"].endswith("bare")
@@ -74,6 +75,22 @@ def test_decorator_async(perf_logger: Path) -> None:
     a, b = read_records(perf_logger)
     assert (a["operation"], a["success"], a["source"]) == ("fetch", True, "api")
     assert (b["operation"], b["success"], b["error"]) == ("explode", False, "RuntimeError: down")
+
+
+def test_thresholds_from_the_configuration_pick_the_level(perf_logger: Path) -> None:
+    logfort.configure(
+        level="trace",
+        sinks=[{"type": "file", "path": str(perf_logger)}],
+        performance={"warn_ms": 0.0, "error_ms": 1e9, "operations": {"fast_op": {"warn_ms": 1e6}}},
+    )
+    with logfort.measure_performance("any_op"):
+        pass
+    with logfort.measure_performance("fast_op"):
+        pass
+    logfort.flush()
+    a, b = read_records(perf_logger)
+    assert (a["operation"], a["level"]) == ("any_op", "WARNING")
+    assert (b["operation"], b["level"]) == ("fast_op", "INFO")
 
 
 def test_context_manager_sync_and_async(perf_logger: Path) -> None:

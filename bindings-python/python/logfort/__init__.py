@@ -21,7 +21,7 @@ from typing import Any, Optional, Union
 
 from logfort import _native, context
 from logfort._config import to_json
-from logfort._native import ConfigError, Context, LogfortError
+from logfort._native import ConfigError, Context, LogfortError, SchemaError
 from logfort._records import LogfortLogger, LogfortRootLogger
 from logfort.formatter import JSONFormatter
 from logfort.handler import Handler
@@ -36,6 +36,7 @@ __all__ = [
     "JSONFormatter",
     "LogfortError",
     "LogfortLogger",
+    "SchemaError",
     "configure",
     "context",
     "flush",

@@ -4,7 +4,9 @@ stdlib `logging` API, so they reach whatever handlers are configured."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Optional, Union
+
+from logfort import _native
 
 _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
@@ -38,41 +40,88 @@ def log_typed(
 
 class LogfortMixin:
     """Adds the typed-record methods to a `logging.Logger`; everything else
-    is the stdlib's. Fields are keyword arguments (they become `extra=`)."""
+    is the stdlib's. The core builds each record (level, message, fixed
+    fields, then the details), which then goes through `logging` as usual.
+    `exc_info` and `stack_info` are taken as the stdlib takes them."""
 
-    def audit(self, msg: str, *args: Any, **fields: Any) -> None:
-        """An audit record (INFO): who did what to which resource."""
-        self._typed(logging.INFO, "audit", msg, args, fields)
-
-    def security(self, msg: str, *args: Any, **fields: Any) -> None:
-        """A security event (WARNING)."""
-        self._typed(logging.WARNING, "security", msg, args, fields)
-
-    def business(self, msg: str, *args: Any, **fields: Any) -> None:
-        """A business event (INFO)."""
-        self._typed(logging.INFO, "business", msg, args, fields)
-
-    def performance(self, operation: str, duration_ms: float, **fields: Any) -> None:
-        """A timing (INFO): `operation` took `duration_ms`."""
-        fields = {"operation": operation, "duration_ms": duration_ms, **fields}
-        self._typed(logging.INFO, "performance", f"{operation} completed", (), fields)
-
-    def _typed(
-        self, level: int, log_type: str, msg: str, args: tuple[Any, ...], fields: dict[str, Any]
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        /,
+        *,
+        user_id: Optional[str] = None,
+        result: str = "success",
+        **details: Any,
     ) -> None:
+        """Who did what to which resource, and how it ended (INFO; WARNING
+        when the result is a failure)."""
+        kw = _log_kwargs(details)
+        parts = _native.audit_record(
+            self.name,
+            action,
+            resource_type,
+            resource_id,
+            user_id,
+            result,
+            details,  # type: ignore[attr-defined]
+        )
+        self._typed(parts, kw)
+
+    def security(
+        self,
+        event: str,
+        severity: str = "warning",
+        /,
+        *,
+        client_ip: Optional[str] = None,
+        user_id: Optional[str] = None,
+        **details: Any,
+    ) -> None:
+        """A security event; the severity (info, warning, critical) picks the level."""
+        kw = _log_kwargs(details)
+        parts = _native.security_record(
+            self.name,
+            event,
+            severity,
+            client_ip,
+            user_id,
+            details,  # type: ignore[attr-defined]
+        )
+        self._typed(parts, kw)
+
+    def performance(
+        self, operation: str, duration_ms: float, /, *, success: bool = True, **metadata: Any
+    ) -> None:
+        """How long an operation took; the configured thresholds pick the level."""
+        kw = _log_kwargs(metadata)
+        parts = _native.performance_record(
+            self.name,
+            operation,
+            float(duration_ms),
+            success,
+            metadata,  # type: ignore[attr-defined]
+        )
+        self._typed(parts, kw)
+
+    def business(self, event: str, /, **details: Any) -> None:
+        """A business event (INFO)."""
+        kw = _log_kwargs(details)
+        self._typed(_native.business_record(self.name, event, details), kw)  # type: ignore[attr-defined]
+
+    def _typed(self, parts: tuple[int, str, str, dict[str, Any]], kw: dict[str, Any]) -> None:
+        level, message, log_type, fields = parts
         lg: logging.Logger = self  # type: ignore[assignment]
         if not lg.isEnabledFor(level):
             return
-        kwargs: dict[str, Any] = {}
-        for k in ("exc_info", "stack_info"):
-            if k in fields:
-                kwargs[k] = fields.pop(k)
-        level = fields.pop("level", level)
         extra = safe_extra(fields)
         extra["log_type"] = log_type
-        # Through the public method: stacklevel counts the same on every
-        # Python version (1 is this frame, 3 the caller of audit() etc.).
-        lg.log(level, msg, *args, extra=extra, stacklevel=3, **kwargs)
+        lg.log(level, message, extra=extra, stacklevel=3, **kw)
+
+
+def _log_kwargs(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: fields.pop(k) for k in ("exc_info", "stack_info") if k in fields}
 
 
 class LogfortLogger(LogfortMixin, logging.Logger):

@@ -9,6 +9,7 @@ import time
 from types import TracebackType
 from typing import Any, Callable, Optional, TypeVar, Union, cast
 
+from logfort import _native
 from logfort._records import log_typed
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -17,9 +18,10 @@ __all__ = ["log_performance", "measure_performance"]
 
 
 class measure_performance:
-    """Times a block and logs one performance record when it ends: the
-    `operation`, `duration_ms`, `success`, and on failure the `error`
-    (the exception propagates). `metadata` becomes fields; more can be
+    """Times a block and logs one performance record when it ends, built
+    by the core (`operation`, `duration_ms`, `success`, level from the
+    configured thresholds), with the `error` on failure (the exception
+    propagates). `metadata` becomes fields; more can be
     added on the object (`m.metadata["rows"] = 10`) inside the block.
 
         with measure_performance("db_query", table="users"):
@@ -119,16 +121,11 @@ def _record(
     logger: Union[str, logging.Logger, None],
     stacklevel: int,
 ) -> None:
-    fields: dict[str, Any] = {
-        "operation": operation,
-        "duration_ms": round(elapsed_ms, 3),
-        "success": exc is None,
-    }
+    metadata = dict(metadata)
     if exc is not None:
-        fields["error"] = f"{type(exc).__name__}: {exc}"
-    fields.update(metadata)
-    status = "completed" if exc is None else "failed"
-    level = logging.INFO if exc is None else logging.ERROR
-    log_typed(
-        logger or "performance", level, "performance", f"{operation} {status}", fields, stacklevel
+        metadata["error"] = f"{type(exc).__name__}: {exc}"
+    name = logger if isinstance(logger, str) else (logger.name if logger else "performance")
+    level, message, log_type, fields = _native.performance_record(
+        name, operation, round(elapsed_ms, 3), exc is None, metadata
     )
+    log_typed(logger or "performance", level, log_type, message, fields, stacklevel)
