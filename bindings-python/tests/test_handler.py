@@ -7,6 +7,8 @@ import logging
 import logging.config
 from pathlib import Path
 
+import pytest
+
 import logfort
 from conftest import FIXED_TIMESTAMP, make_record, read_lines, read_records
 
@@ -314,3 +316,18 @@ def test_odd_record_times_never_raise(file_handler: logfort.Handler, log_file: P
         file_handler.handle(rec)
     file_handler.flush()
     assert len(read_records(log_file)) == 4
+
+
+def test_strict_schema_violation_is_reported_not_raised(
+    log_file: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    h = logfort.Handler(
+        schema={"policy": "strict"}, sinks=[{"type": "file", "path": str(log_file)}]
+    )
+    h.handle(make_record("incomplete", extra={"log_type": "audit"}))
+    h.handle(make_record("plain"))
+    h.close()
+    assert [r["message"] for r in read_records(log_file)] == ["plain"]
+    err = capfd.readouterr().err
+    assert "logfort: record not written: schema violation" in err
+    assert "user_id" in err
