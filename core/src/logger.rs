@@ -7,6 +7,7 @@ use crate::context;
 use crate::encode::{self, Format};
 use crate::error::{Error, Result};
 use crate::level::Level;
+use crate::mask::{MaskStage, Masker};
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::record::Record;
 use crate::writer::{Msg, Output, Stage, Writer};
@@ -27,6 +28,8 @@ pub struct Logger {
     config: Config,
     counters: Arc<Counters>,
     reports: Vec<Arc<dyn Report>>,
+    /// The masking engine, when masking is enabled.
+    masker: Option<Arc<Masker>>,
     /// Callers between the closed check and the end of their push.
     inflight: Arc<AtomicUsize>,
     closed: AtomicBool,
@@ -74,7 +77,15 @@ impl Logger {
                 encoder,
             });
         }
-        let stages: Vec<Box<dyn Stage>> = Vec::new();
+        let mut stages: Vec<Box<dyn Stage>> = Vec::new();
+        let masker = if config.mask.enabled {
+            Some(Arc::new(Masker::new(&config.mask)?))
+        } else {
+            None
+        };
+        if let Some(m) = &masker {
+            stages.push(Box::new(MaskStage(m.clone())));
+        }
         let counters = Arc::new(Counters::default());
         let sink_stats = Arc::new(stats);
         let inflight = Arc::new(AtomicUsize::new(0));
@@ -95,7 +106,11 @@ impl Logger {
             tx,
             level: config.effective_level(),
             overflow: config.queue.overflow,
-            reports: vec![counters.clone() as Arc<dyn Report>, sink_stats],
+            reports: [counters.clone() as Arc<dyn Report>, sink_stats]
+                .into_iter()
+                .chain(masker.clone().map(|m| m as Arc<dyn Report>))
+                .collect(),
+            masker,
             counters,
             config,
             inflight,
@@ -219,6 +234,21 @@ impl Logger {
 
     pub fn is_shut_down(&self) -> bool {
         self.closed.load(Acquire)
+    }
+
+    /// `text` masked with this logger's rules, as a record's strings
+    /// are; for callers that send something elsewhere (`lf_mask`). With
+    /// masking disabled the text comes back unchanged.
+    pub fn mask(&self, text: &str) -> String {
+        match &self.masker {
+            Some(m) => m.mask_str(text).into_owned(),
+            None => text.to_owned(),
+        }
+    }
+
+    /// The masking engine (its counters by rule), when masking is on.
+    pub fn masker(&self) -> Option<&Arc<Masker>> {
+        self.masker.as_ref()
     }
 
     /// Every counter of this logger.

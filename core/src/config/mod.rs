@@ -37,6 +37,7 @@ pub struct Config {
     pub include_correlation_id: bool,
     pub queue: QueueConfig,
     pub sinks: Vec<SinkConfig>,
+    pub mask: crate::mask::MaskConfig,
 }
 
 impl Default for Config {
@@ -53,6 +54,7 @@ impl Default for Config {
                 overflow: Overflow::Block,
             },
             sinks: vec![SinkConfig::new(SinkKind::Stdout)],
+            mask: Default::default(),
         }
     }
 }
@@ -128,6 +130,9 @@ impl Config {
                 .map(|(i, v)| SinkConfig::parse(&format!("sinks[{i}]"), v))
                 .collect::<Result<_>>()?;
         }
+        if let Some(m) = s.section("mask")? {
+            c.mask = crate::mask::MaskConfig::parse(m)?;
+        }
         s.finish()?;
         Ok(c)
     }
@@ -161,6 +166,12 @@ impl Config {
         }
         if let Some(b) = flag("LOG_INCLUDE_CORRELATION_ID")? {
             self.include_correlation_id = b;
+        }
+        if let Some(b) = flag("LOG_MASK_SENSITIVE_DATA")? {
+            self.mask.enabled = b;
+        }
+        if let Some(k) = env("LOG_MASK_HMAC_KEY").filter(|k| !k.is_empty()) {
+            self.mask.hmac_key = Some(k);
         }
         for (var, slot) in [
             ("LOG_SERVICE", &mut self.service),

@@ -1,0 +1,397 @@
+//! Sensitive keys: a field (or an embedded `key=value`) whose key matches
+//! is masked whole, whatever its value. Keys are compared after
+//! normalisation, so `apiKey`, `API-KEY`, `api_key` and `Api Key` are one
+//! key; patterns are globs with `*` at either end.
+
+use crate::error::{Error, Result};
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// Rule name under which structured keys are counted; naming it in
+/// `mask.disable` switches the built-in list off (configured keys stay).
+pub const RULE: &str = "sensitive_key";
+
+/// The built-in sensitive keys, normalised. `*x*` = contains, `*x` =
+/// ends with, `x*` = starts with, `*_x` = ends with the word `x`. Each entry
+/// can be switched off by naming it in `mask.disable`.
+pub const DEFAULT_KEYS: &[&str] = &[
+    // passwords and passphrases
+    "*password*",
+    "*passwd*",
+    "pwd",
+    "*_pwd",
+    "pass",
+    "*_pass",
+    "passphrase",
+    "*_passphrase",
+    // secrets and tokens
+    "*secret*",
+    "*token",
+    "jwt",
+    "otp",
+    "totp",
+    "*_otp",
+    "mfa_code",
+    "signature",
+    "*_signature",
+    "sig",
+    // API keys and key material
+    "api_key",
+    "apikey",
+    "*_api_key",
+    "*_apikey",
+    "*api_key_*",
+    "access_key",
+    "*_access_key",
+    "secret_key",
+    "private_key",
+    "*_private_key",
+    "privatekey",
+    "encryption_key",
+    "signing_key",
+    "master_key",
+    "client_key",
+    "credentials",
+    "*_credentials",
+    "credential",
+    "connection_string",
+    "*_connection_string",
+    "dsn",
+    // HTTP authentication and sessions
+    "authorization",
+    "*_authorization",
+    "auth",
+    "*_auth",
+    "cookie",
+    "*_cookie",
+    "cookies",
+    "session_id",
+    "sessionid",
+    "*_session_id",
+    "session",
+    "session_key",
+    "sid",
+    // payment data
+    "credit_card",
+    "*credit_card*",
+    "creditcard",
+    "card_number",
+    "*card_number*",
+    "cardnumber",
+    "cc_number",
+    "ccnum",
+    "card_no",
+    "pan",
+    "cvv",
+    "cvv2",
+    "cvc",
+    "cvc2",
+    "csc",
+    "card_cvv",
+    "card_pin",
+    "pin",
+    "card_expiry",
+    "account_number",
+    "bank_account",
+    "iban",
+    "routing_number",
+    // national identifiers
+    "ssn",
+    "social_security_number",
+    "passport_number",
+    "national_id",
+    "my_number",
+    "tax_id",
+    "driver_license",
+    // Japanese spellings: password, PIN, card number
+    "*パスワード*",
+    "暗証番号",
+    "カード番号",
+];
+
+/// Key spellings that are headers: an unquoted value after them runs to
+/// the end of the line (`Authorization: Digest a="b", c="d"`).
+pub fn is_header(normalized: &str) -> bool {
+    matches!(
+        normalized,
+        "authorization" | "proxy_authorization" | "cookie" | "set_cookie"
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    Sep,
+    Lower,
+    Upper,
+    Digit,
+}
+
+fn class(c: char) -> Class {
+    if c.is_ascii_uppercase() {
+        Class::Upper
+    } else if c.is_ascii_digit() {
+        Class::Digit
+    } else if c.is_ascii_alphabetic() || !c.is_ascii() && c.is_alphanumeric() {
+        Class::Lower
+    } else {
+        Class::Sep
+    }
+}
+
+/// `apiKey`, `API-KEY`, `Api Key`, `APIKey` → `api_key`: words split at
+/// separators, at lower→upper and at the end of an acronym, lower-cased
+/// and joined by `_`. Borrows when the key is already in that form.
+pub fn normalize(key: &str) -> Cow<'_, str> {
+    let plain = !key.is_empty()
+        && !key.starts_with('_')
+        && !key.ends_with('_')
+        && !key.contains("__")
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if plain {
+        return Cow::Borrowed(key);
+    }
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev = Class::Sep;
+    let mut chars = key.chars().peekable();
+    while let Some(c) = chars.next() {
+        let cls = class(c);
+        if cls == Class::Sep {
+            prev = Class::Sep;
+            continue;
+        }
+        let next_lower = chars.peek().is_some_and(|&n| class(n) == Class::Lower);
+        let boundary = match (prev, cls) {
+            (Class::Sep, _) => true,
+            (Class::Lower | Class::Digit, Class::Upper) => true,
+            (Class::Upper, Class::Upper) => next_lower,
+            _ => false,
+        };
+        if boundary && !out.is_empty() {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+        prev = cls;
+    }
+    Cow::Owned(out)
+}
+
+/// The compiled key patterns.
+#[derive(Clone, Debug, Default)]
+pub struct KeyRules {
+    exact: HashSet<String>,
+    prefix: Vec<String>,
+    suffix: Vec<String>,
+    contains: Vec<String>,
+    /// One word of each pattern: every spelling of a matching key contains
+    /// one of them (in some letter case), which lets text scanning skip
+    /// values that cannot hold a sensitive key.
+    words: Vec<String>,
+}
+
+/// Words too common to be good triggers when a pattern has a rarer one.
+const COMMON: &[&str] = &[
+    "number", "id", "key", "code", "no", "x", "my", "set", "client",
+];
+
+impl KeyRules {
+    /// The built-in list (minus `disabled` entries, or none when `RULE` is
+    /// disabled) plus `extra`.
+    pub fn new(disabled: &[String], extra: &[String]) -> Result<KeyRules> {
+        let mut rules = KeyRules::default();
+        if !disabled.iter().any(|d| d == RULE) {
+            for p in DEFAULT_KEYS {
+                if !disabled.iter().any(|d| d == p) {
+                    rules.add(p)?;
+                }
+            }
+        }
+        for p in extra {
+            rules.add(p)?;
+        }
+        rules.words.sort();
+        rules.words.dedup();
+        let all = rules.words.clone();
+        // A word containing another is redundant as a trigger.
+        rules
+            .words
+            .retain(|w| !all.iter().any(|o| o != w && w.contains(o.as_str())));
+        Ok(rules)
+    }
+
+    fn add(&mut self, glob: &str) -> Result<()> {
+        let lead = glob.starts_with('*');
+        let trail = glob.len() > 1 && glob.ends_with('*');
+        let inner = glob.trim_start_matches('*').trim_end_matches('*');
+        let core = normalize(inner).into_owned();
+        if core.is_empty() || inner.contains('*') {
+            return Err(Error::Config(format!(
+                "mask key {glob:?}: expected a key, optionally with `*` at either end"
+            )));
+        }
+        let word_start = lead && inner.starts_with(|c| class(c) == Class::Sep);
+        let word_end = trail && inner.ends_with(|c| class(c) == Class::Sep);
+        let pat = format!(
+            "{}{core}{}",
+            if word_start { "_" } else { "" },
+            if word_end { "_" } else { "" }
+        );
+        match (lead, trail) {
+            (false, false) => {
+                self.exact.insert(pat);
+            }
+            (true, false) => self.suffix.push(pat),
+            (false, true) => self.prefix.push(pat),
+            (true, true) => self.contains.push(pat),
+        }
+        let pick = |common_ok: bool| {
+            core.split('_')
+                .filter(|w| common_ok || !COMMON.contains(w))
+                .max_by_key(|w| w.len())
+        };
+        let word = pick(false).or_else(|| pick(true)).unwrap_or(&core);
+        self.words.push(word.to_owned());
+        Ok(())
+    }
+
+    /// True when the key (in any spelling) names a secret.
+    pub fn is_sensitive(&self, key: &str) -> bool {
+        self.matches_normalized(&normalize(key))
+    }
+
+    pub fn matches_normalized(&self, k: &str) -> bool {
+        self.exact.contains(k)
+            || self.suffix.iter().any(|p| k.ends_with(p.as_str()))
+            || self.prefix.iter().any(|p| k.starts_with(p.as_str()))
+            || self.contains.iter().any(|p| k.contains(p.as_str()))
+    }
+
+    /// Trigger words for text scanning (lower case; match them ignoring
+    /// ASCII case).
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.exact.is_empty()
+            && self.prefix.is_empty()
+            && self.suffix.is_empty()
+            && self.contains.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_normalise_to_one_key() {
+        for k in [
+            "apiKey",
+            "API-KEY",
+            "api_key",
+            "Api Key",
+            "APIKey",
+            "api.key",
+            "__api__key_",
+        ] {
+            assert_eq!(normalize(k), "api_key", "{k}");
+        }
+        assert_eq!(normalize("XMLHttpToken"), "xml_http_token");
+        assert_eq!(normalize("oauth2Token"), "oauth2_token");
+        assert_eq!(normalize("Set-Cookie"), "set_cookie");
+        assert_eq!(normalize("cvv2"), "cvv2");
+        assert!(matches!(normalize("user_id"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn default_rules_match_exact_suffix_and_contains() {
+        let r = KeyRules::new(&[], &[]).unwrap();
+        for k in [
+            "password",
+            "PASSWORD",
+            "userPassword",
+            "db-password-hash",
+            "passwd",
+            "pwd",
+            "secret",
+            "client_secret",
+            "clientSecret",
+            "token",
+            "access_token",
+            "refreshToken",
+            "id_token",
+            "csrftoken",
+            "api_key",
+            "apikey",
+            "X-API-KEY",
+            "authorization",
+            "Proxy-Authorization",
+            "cookie",
+            "set-cookie",
+            "Set-Cookie",
+            "session_id",
+            "sessionId",
+            "private_key",
+            "privateKey",
+            "credit_card",
+            "creditCardNumber",
+            "card_number",
+            "cardNumber",
+            "cvv",
+            "ssn",
+            "aws_secret_access_key",
+            "pin",
+        ] {
+            assert!(r.is_sensitive(k), "{k} should be sensitive");
+        }
+        for k in [
+            "user_id",
+            "username",
+            "email",
+            "path",
+            "duration_ms",
+            "max_tokens",
+            "tokens_used",
+            "keyboard",
+            "status",
+            "message",
+            "order_id",
+            "client_ip",
+            "passenger",
+        ] {
+            assert!(!r.is_sensitive(k), "{k} should not be sensitive");
+        }
+    }
+
+    #[test]
+    fn extra_keys_disabled_entries_and_bad_globs() {
+        let r = KeyRules::new(&["pin".into()], &["salary".into(), "*_ref".into()]).unwrap();
+        assert!(r.is_sensitive("Salary"));
+        assert!(r.is_sensitive("order-ref"));
+        assert!(!r.is_sensitive("pin"));
+        assert!(!r.is_sensitive("preference"));
+        let only = KeyRules::new(&[RULE.into()], &["salary".into()]).unwrap();
+        assert!(!only.is_sensitive("password"));
+        assert!(only.is_sensitive("salary"));
+        let e = KeyRules::new(&[], &["a*b".into()]).unwrap_err().to_string();
+        assert!(e.contains("\"a*b\""), "{e}");
+        assert!(KeyRules::new(&[], &["*".into()]).is_err());
+    }
+
+    #[test]
+    fn every_default_key_contains_a_trigger_word() {
+        let r = KeyRules::new(&[], &["salary".into()]).unwrap();
+        for k in DEFAULT_KEYS.iter().chain(&["salary"]) {
+            let k = k.trim_matches('*');
+            assert!(
+                r.words().iter().any(|w| k.contains(w.as_str())),
+                "{k} has no trigger in {:?}",
+                r.words()
+            );
+        }
+        assert!(r.words().contains(&"pass".to_owned()));
+        assert!(!r.words().contains(&"password".to_owned()));
+    }
+}
