@@ -116,14 +116,14 @@ pub const EARLY: &[Pattern] = &[
     Pattern {
         rule: id("private_key"),
         triggers: &["-----begin"],
-        regex: r"(-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)((?s:.*?))(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|\z)",
+        regex: r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)((?s:.*?))(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)",
         group: 2,
         check: any,
     },
     Pattern {
         rule: id("url_password"),
         triggers: &["://"],
-        regex: r"[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/?#@:]*:([^\s/?#]*)@",
+        regex: r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:([^\s/?#]*)@",
         group: 1,
         check: non_empty,
     },
@@ -169,7 +169,7 @@ pub const LATE: &[Pattern] = &[
     Pattern {
         rule: id("github_token"),
         triggers: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-        regex: r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})",
+        regex: r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
         group: 0,
         check: any,
     },
@@ -228,7 +228,7 @@ pub const LATE: &[Pattern] = &[
     Pattern {
         rule: id("sendgrid_key"),
         triggers: &["sg."],
-        regex: r"(?-u:\b)SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}",
+        regex: r"(?-u:\b)SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}",
         group: 0,
         check: any,
     },

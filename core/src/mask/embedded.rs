@@ -13,7 +13,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:\\?"|')?[A-Za-z_][A-Za-z0-9_.\-]{0,127}(?:\\?"|')?\s*(?:=>|:=|[:=])"#)
+    Regex::new(r#"(?:\\?"|')?[A-Za-z_][A-Za-z0-9_.\-]*(?:\\?"|')?[ \t\r\n]*(?:=>|:=|[:=])"#)
         .expect("key pattern compiles")
 });
 

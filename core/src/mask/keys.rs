@@ -14,99 +14,31 @@ pub const RULE: &str = "sensitive_key";
 /// The built-in sensitive keys, normalised. `*x*` = contains, `*x` =
 /// ends with, `x*` = starts with, `*_x` = ends with the word `x`. Each entry
 /// can be switched off by naming it in `mask.disable`.
+#[rustfmt::skip]
 pub const DEFAULT_KEYS: &[&str] = &[
     // passwords and passphrases
-    "*password*",
-    "*passwd*",
-    "pwd",
-    "*_pwd",
-    "pass",
-    "*_pass",
-    "passphrase",
-    "*_passphrase",
+    "*password*", "*passwd*", "pwd", "*_pwd", "pass", "*_pass", "passphrase", "*_passphrase",
     // secrets and tokens
-    "*secret*",
-    "*token",
-    "jwt",
-    "otp",
-    "totp",
-    "*_otp",
-    "mfa_code",
-    "signature",
-    "*_signature",
+    "*secret*", "*token", "jwt", "otp", "totp", "*_otp", "mfa_code", "signature", "*_signature",
     "sig",
     // API keys and key material
-    "api_key",
-    "apikey",
-    "*_api_key",
-    "*_apikey",
-    "*api_key_*",
-    "access_key",
-    "*_access_key",
-    "secret_key",
-    "private_key",
-    "*_private_key",
-    "privatekey",
-    "encryption_key",
-    "signing_key",
-    "master_key",
-    "client_key",
-    "credentials",
-    "*_credentials",
-    "credential",
-    "connection_string",
-    "*_connection_string",
-    "dsn",
+    "api_key", "apikey", "*_api_key", "*_apikey", "*api_key_*", "access_key", "*_access_key",
+    "secret_key", "private_key", "*_private_key", "privatekey", "encryption_key", "signing_key",
+    "master_key", "client_key", "credentials", "*_credentials", "credential",
+    "connection_string", "*_connection_string", "dsn",
     // HTTP authentication and sessions
-    "authorization",
-    "*_authorization",
-    "auth",
-    "*_auth",
-    "cookie",
-    "*_cookie",
-    "cookies",
-    "session_id",
-    "sessionid",
-    "*_session_id",
-    "session",
-    "session_key",
-    "sid",
+    "authorization", "*_authorization", "auth", "*_auth", "cookie", "*_cookie", "cookies",
+    "session_id", "sessionid", "*_session_id", "session", "session_key", "sid",
     // payment data
-    "credit_card",
-    "*credit_card*",
-    "creditcard",
-    "card_number",
-    "*card_number*",
-    "cardnumber",
-    "cc_number",
-    "ccnum",
-    "card_no",
-    "pan",
-    "cvv",
-    "cvv2",
-    "cvc",
-    "cvc2",
-    "csc",
-    "card_cvv",
-    "card_pin",
-    "pin",
-    "card_expiry",
-    "account_number",
-    "bank_account",
-    "iban",
+    "credit_card", "*credit_card*", "creditcard", "card_number", "*card_number*", "cardnumber",
+    "cc_number", "ccnum", "card_no", "pan", "cvv", "cvv2", "cvc", "cvc2", "csc", "card_cvv",
+    "card_pin", "pin", "card_expiry", "account_number", "bank_account", "iban",
     "routing_number",
     // national identifiers
-    "ssn",
-    "social_security_number",
-    "passport_number",
-    "national_id",
-    "my_number",
-    "tax_id",
+    "ssn", "social_security_number", "passport_number", "national_id", "my_number", "tax_id",
     "driver_license",
     // Japanese spellings: password, PIN, card number
-    "*パスワード*",
-    "暗証番号",
-    "カード番号",
+    "*パスワード*", "暗証番号", "カード番号",
 ];
 
 /// Key spellings that are headers: an unquoted value after them runs to
@@ -184,16 +116,48 @@ pub struct KeyRules {
     prefix: Vec<String>,
     suffix: Vec<String>,
     contains: Vec<String>,
-    /// One word of each pattern: every spelling of a matching key contains
-    /// one of them (in some letter case), which lets text scanning skip
-    /// values that cannot hold a sensitive key.
+    /// Trigger strings: every spelling of a matching key as text writes it
+    /// (`[A-Za-z0-9_.-]+` before a `:` or `=`) contains one of them in some
+    /// letter case, which lets text scanning skip values without one.
     words: Vec<String>,
 }
 
-/// Words too common to be good triggers when a pattern has a rarer one.
-const COMMON: &[&str] = &[
-    "number", "id", "key", "code", "no", "x", "my", "set", "client",
-];
+/// What may follow a key in text: more separators, a closing quote,
+/// blanks, the separator itself.
+const FOLLOWERS: &[&str] = &["_", ".", "-", "\\", "\"", "'", " ", "\t", "\r", "\n", ":", "="];
+
+/// Word separators inside a key as text writes it.
+const JOINS: &[&str] = &["", "_", "-", "."];
+
+/// Two separators in a row: a key spelled `api__key` or `api-.key`
+/// normalises like `api_key` but holds none of its joined triggers.
+const DOUBLED: &[&str] = &["__", "_-", "_.", "-_", "--", "-.", "._", ".-", ".."];
+
+/// Triggers of one pattern's normalised core. A short single word (`pin`,
+/// `sid`) that must end the key is only a trigger followed by what may end
+/// a key, so `ping` and `inside` do not wake the key scan; the words of a
+/// longer key are joined by each separator (`api_key`, `api-key`, `apikey`
+/// for `apiKey`).
+fn triggers(core: &str, ends_key: bool) -> Vec<String> {
+    let words: Vec<&str> = core.split('_').filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        [w] if ends_key && w.len() <= 6 && w.is_ascii() => {
+            FOLLOWERS.iter().map(|f| format!("{w}{f}")).collect()
+        }
+        [w] => vec![(*w).to_owned()],
+        [_, _] | [_, _, _] => {
+            let mut out = vec![words[0].to_owned()];
+            for w in &words[1..] {
+                out = out
+                    .iter()
+                    .flat_map(|o| JOINS.iter().map(move |j| format!("{o}{j}{w}")))
+                    .collect();
+            }
+            out
+        }
+        _ => vec![words.iter().max_by_key(|w| w.len()).map_or(core, |w| w).to_owned()],
+    }
+}
 
 impl KeyRules {
     /// The built-in list (minus `disabled` entries, or none when `RULE` is
@@ -245,13 +209,10 @@ impl KeyRules {
             (false, true) => self.prefix.push(pat),
             (true, true) => self.contains.push(pat),
         }
-        let pick = |common_ok: bool| {
-            core.split('_')
-                .filter(|w| common_ok || !COMMON.contains(w))
-                .max_by_key(|w| w.len())
-        };
-        let word = pick(false).or_else(|| pick(true)).unwrap_or(&core);
-        self.words.push(word.to_owned());
+        self.words.extend(triggers(&core, !trail));
+        if core.contains('_') {
+            self.words.extend(DOUBLED.iter().map(|d| d.to_string()));
+        }
         Ok(())
     }
 
@@ -381,17 +342,18 @@ mod tests {
     }
 
     #[test]
-    fn every_default_key_contains_a_trigger_word() {
+    fn triggers_cover_spellings_and_skip_common_words() {
+        assert_eq!(triggers("pin", true).len(), FOLLOWERS.len());
+        assert!(triggers("pin", true).contains(&"pin=".to_owned()));
+        assert_eq!(triggers("password", true), ["password"]);
+        assert_eq!(triggers("api_key", true), ["apikey", "api_key", "api-key", "api.key"]);
+        assert_eq!(triggers("a_b_c", true).len(), 16);
         let r = KeyRules::new(&[], &["salary".into()]).unwrap();
-        for k in DEFAULT_KEYS.iter().chain(&["salary"]) {
-            let k = k.trim_matches('*');
-            assert!(
-                r.words().iter().any(|w| k.contains(w.as_str())),
-                "{k} has no trigger in {:?}",
-                r.words()
-            );
+        let w = r.words();
+        assert!(w.contains(&"pass".to_owned()) || w.contains(&"pass=".to_owned()));
+        assert!(w.contains(&"salary=".to_owned()));
+        for common in ["api", "pin", "pan", "sid", "sig", "number", "connection"] {
+            assert!(!w.contains(&common.to_owned()), "{common} is a trigger");
         }
-        assert!(r.words().contains(&"pass".to_owned()));
-        assert!(!r.words().contains(&"password".to_owned()));
     }
 }

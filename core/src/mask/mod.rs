@@ -168,8 +168,15 @@ impl MaskConfig {
 /// Bit of the embedded key scan in the trigger set.
 const KV_BIT: u64 = 1 << 63;
 
-/// Finds which detectors can match a text: one overlapping
-/// Aho-Corasick pass over every trigger word, ignoring ASCII case.
+/// Finds which detectors can match a text: one Aho-Corasick pass over
+/// every trigger word, ignoring ASCII case.
+///
+/// The search is non-overlapping (the fast loop) and resumes one byte
+/// after each match's start. That finds every occurrence except ones that
+/// overlap a reported match from its left or start with it; each such
+/// occurrence contains the reported word, so a word carries the bits of
+/// every trigger it is a substring of, and no detector is ever skipped
+/// for a trigger the search stepped over.
 struct Prefilter {
     ac: Option<AhoCorasick>,
     bits: Vec<u64>,
@@ -177,29 +184,45 @@ struct Prefilter {
 
 impl Prefilter {
     fn new(words: Vec<(String, u64)>) -> Prefilter {
-        if words.is_empty() {
-            return Prefilter {
-                ac: None,
-                bits: Vec::new(),
-            };
+        let mut merged: Vec<(String, u64)> = Vec::new();
+        for (w, b) in words {
+            let w = w.to_ascii_lowercase();
+            match merged.iter_mut().find(|(m, _)| *m == w) {
+                Some((_, mb)) => *mb |= b,
+                None => merged.push((w, b)),
+            }
+        }
+        let bits: Vec<u64> = merged
+            .iter()
+            .map(|(p, _)| {
+                merged
+                    .iter()
+                    .filter(|(q, _)| q.contains(p.as_str()))
+                    .fold(0, |acc, (_, b)| acc | b)
+            })
+            .collect();
+        if merged.is_empty() {
+            return Prefilter { ac: None, bits };
         }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(words.iter().map(|(w, _)| w.as_bytes()))
+            .build(merged.iter().map(|(w, _)| w.as_bytes()))
             .expect("trigger words build an automaton");
-        Prefilter {
-            ac: Some(ac),
-            bits: words.into_iter().map(|(_, b)| b).collect(),
-        }
+        Prefilter { ac: Some(ac), bits }
     }
 
     fn scan(&self, s: &str) -> u64 {
         let Some(ac) = &self.ac else { return 0 };
         let mut bits = 0;
-        for m in ac.find_overlapping_iter(s) {
+        let mut at = 0;
+        while at < s.len() {
+            let Some(m) = ac.find(aho_corasick::Input::new(s).range(at..)) else {
+                break;
+            };
             bits |= self.bits[m.pattern().as_usize()];
+            at = m.start() + 1;
         }
         bits
     }

@@ -51,8 +51,8 @@ impl Numeric {
         let mut runs: Vec<Run> = Vec::new();
         let mut i = 0;
         while i < n {
-            match b[i..].iter().position(u8::is_ascii_digit) {
-                Some(p) => i += p,
+            match next_digit(b, i) {
+                Some(p) => i = p,
                 None => break,
             }
             if self.iban
@@ -172,6 +172,23 @@ impl Numeric {
             }
         }
     }
+}
+
+/// Index of the first ASCII digit at or after `i`, eight bytes at a time
+/// while none is in sight (log text is mostly letters and punctuation).
+fn next_digit(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
+        // Digits become 0..=9; a byte below 10 (high bit clear) is a digit.
+        let t = w ^ (0x30 * ONES);
+        if t.wrapping_sub(10 * ONES) & !t & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(u8::is_ascii_digit).map(|p| i + p)
 }
 
 /// `03-1234-5678`, `090-1234-5678`, `0120-123-456`: three groups with one
