@@ -72,15 +72,33 @@ fn email(c: &Captures) -> String {
 impl Naive {
     pub fn new() -> Naive {
         let p: &[(&str, Fix)] = &[
-            (r"(?s)(-----BEGIN [A-Z ]*PRIVATE KEY-----).*?(?:-----END [A-Z ]*PRIVATE KEY-----|\z)", keep1),
-            (r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:)[^\s/?#]*@", |c| format!("{}***MASKED***@", &c[1])),
-            (r"(?i)(aws_?secret_?access_?key\s*[:=]\s*)[A-Za-z0-9/+=]{16,}", keep1),
-            (r#"(?i)((?:"|')?[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|authorization|cookie|session[_\-]?id|private[_\-]?key|credit[_\-]?card|card[_\-]?number|cvv|ssn)[A-Za-z0-9_.\-]*(?:"|')?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s,&}"']+)"#, keep1),
+            (
+                r"(?s)(-----BEGIN [A-Z ]*PRIVATE KEY-----).*?(?:-----END [A-Z ]*PRIVATE KEY-----|\z)",
+                keep1,
+            ),
+            (
+                r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*:)[^\s/?#]*@",
+                |c| format!("{}***MASKED***@", &c[1]),
+            ),
+            (
+                r"(?i)(aws_?secret_?access_?key\s*[:=]\s*)[A-Za-z0-9/+=]{16,}",
+                keep1,
+            ),
+            (
+                r#"(?i)((?:"|')?[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|authorization|cookie|session[_\-]?id|private[_\-]?key|credit[_\-]?card|card[_\-]?number|cvv|ssn)[A-Za-z0-9_.\-]*(?:"|')?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s,&}"']+)"#,
+                keep1,
+            ),
             (r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", keep1),
             (r"(?i)(basic\s+)([A-Za-z0-9+/]{4,}={0,2})", basic),
-            (r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]*){0,3}", masked),
+            (
+                r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]*){0,3}",
+                masked,
+            ),
             (r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b", masked),
-            (r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})", masked),
+            (
+                r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
+                masked,
+            ),
             (r"\bglpat-[A-Za-z0-9_\-]{20,}", masked),
             (r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", masked),
             (r"(hooks\.slack\.com/services/)[A-Za-z0-9/_\-]+", keep1),
@@ -88,12 +106,21 @@ impl Naive {
             (r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}", masked),
             (r"AIza[0-9A-Za-z_\-]{35}", masked),
             (r"\bnpm_[A-Za-z0-9]{36}", masked),
-            (r"\bSG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}", masked),
-            (r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", iban),
+            (
+                r"\bSG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}",
+                masked,
+            ),
+            (
+                r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b",
+                iban,
+            ),
             (r"\b\d(?:[ \-]?\d){12,18}\b", card),
             (r"\+[1-9](?:[ \-]?\d){7,14}\b", phone),
             (r"\b0\d{1,4}-\d{1,4}-\d{3,4}\b", phone),
-            (r"([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", email),
+            (
+                r"([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})",
+                email,
+            ),
         ];
         Naive {
             passes: p

@@ -124,7 +124,9 @@ pub struct KeyRules {
 
 /// What may follow a key in text: more separators, a closing quote,
 /// blanks, the separator itself.
-const FOLLOWERS: &[&str] = &["_", ".", "-", "\\", "\"", "'", " ", "\t", "\r", "\n", ":", "="];
+const FOLLOWERS: &[&str] = &[
+    "_", ".", "-", "\\", "\"", "'", " ", "\t", "\r", "\n", ":", "=",
+];
 
 /// Word separators inside a key as text writes it.
 const JOINS: &[&str] = &["", "_", "-", "."];
@@ -155,7 +157,11 @@ fn triggers(core: &str, ends_key: bool) -> Vec<String> {
             }
             out
         }
-        _ => vec![words.iter().max_by_key(|w| w.len()).map_or(core, |w| w).to_owned()],
+        _ => vec![words
+            .iter()
+            .max_by_key(|w| w.len())
+            .map_or(core, |w| w)
+            .to_owned()],
     }
 }
 
@@ -346,7 +352,10 @@ mod tests {
         assert_eq!(triggers("pin", true).len(), FOLLOWERS.len());
         assert!(triggers("pin", true).contains(&"pin=".to_owned()));
         assert_eq!(triggers("password", true), ["password"]);
-        assert_eq!(triggers("api_key", true), ["apikey", "api_key", "api-key", "api.key"]);
+        assert_eq!(
+            triggers("api_key", true),
+            ["apikey", "api_key", "api-key", "api.key"]
+        );
         assert_eq!(triggers("a_b_c", true).len(), 16);
         let r = KeyRules::new(&[], &["salary".into()]).unwrap();
         let w = r.words();

@@ -19,6 +19,7 @@ mod edit;
 pub mod embedded;
 pub mod keys;
 pub mod numeric;
+pub mod prefilter;
 pub mod rules;
 pub mod style;
 pub mod validate;
@@ -29,10 +30,10 @@ use crate::error::{Error, Result};
 use crate::metrics::{Report, Sample};
 use crate::record::Record;
 use crate::writer::Stage;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use detectors::{BUILTIN, COMPILED, EARLY, LATE};
 use keys::KeyRules;
 use numeric::{Found, Numeric};
+use prefilter::Prefilter;
 use rules::Custom;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -167,66 +168,6 @@ impl MaskConfig {
 
 /// Bit of the embedded key scan in the trigger set.
 const KV_BIT: u64 = 1 << 63;
-
-/// Finds which detectors can match a text: one Aho-Corasick pass over
-/// every trigger word, ignoring ASCII case.
-///
-/// The search is non-overlapping (the fast loop) and resumes one byte
-/// after each match's start. That finds every occurrence except ones that
-/// overlap a reported match from its left or start with it; each such
-/// occurrence contains the reported word, so a word carries the bits of
-/// every trigger it is a substring of, and no detector is ever skipped
-/// for a trigger the search stepped over.
-struct Prefilter {
-    ac: Option<AhoCorasick>,
-    bits: Vec<u64>,
-}
-
-impl Prefilter {
-    fn new(words: Vec<(String, u64)>) -> Prefilter {
-        let mut merged: Vec<(String, u64)> = Vec::new();
-        for (w, b) in words {
-            let w = w.to_ascii_lowercase();
-            match merged.iter_mut().find(|(m, _)| *m == w) {
-                Some((_, mb)) => *mb |= b,
-                None => merged.push((w, b)),
-            }
-        }
-        let bits: Vec<u64> = merged
-            .iter()
-            .map(|(p, _)| {
-                merged
-                    .iter()
-                    .filter(|(q, _)| q.contains(p.as_str()))
-                    .fold(0, |acc, (_, b)| acc | b)
-            })
-            .collect();
-        if merged.is_empty() {
-            return Prefilter { ac: None, bits };
-        }
-        let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(merged.iter().map(|(w, _)| w.as_bytes()))
-            .expect("trigger words build an automaton");
-        Prefilter { ac: Some(ac), bits }
-    }
-
-    fn scan(&self, s: &str) -> u64 {
-        let Some(ac) = &self.ac else { return 0 };
-        let mut bits = 0;
-        let mut at = 0;
-        while at < s.len() {
-            let Some(m) = ac.find(aho_corasick::Input::new(s).range(at..)) else {
-                break;
-            };
-            bits |= self.bits[m.pattern().as_usize()];
-            at = m.start() + 1;
-        }
-        bits
-    }
-}
 
 /// The masking engine of one logger: rules compiled once, counters by
 /// rule. Shared by the writer's stage and `Logger::mask`.
@@ -366,7 +307,8 @@ impl Masker {
             self.add(c.rule, n);
             put(&mut cur, out);
         }
-        let bits = self.prefilter.scan(&cur);
+        let scan = self.prefilter.scan(&cur);
+        let bits = scan.bits;
         if bits != 0 {
             for &i in &self.early {
                 if bits & (1 << i) != 0 {
@@ -390,7 +332,7 @@ impl Masker {
                 }
             }
         }
-        if self.numeric.any() {
+        if self.numeric.any() && scan.numeric {
             let mut found = Found::default();
             let out = self.numeric.mask(&cur, &mut found);
             self.add(detectors::CREDIT_CARD, found.card);
@@ -398,7 +340,7 @@ impl Masker {
             self.add(detectors::PHONE, found.phone);
             put(&mut cur, out);
         }
-        if self.email && memchr::memchr(b'@', cur.as_bytes()).is_some() {
+        if self.email && scan.at {
             let (n, out) = detectors::mask_emails(&cur);
             self.add(detectors::EMAIL, n);
             put(&mut cur, out);
@@ -446,6 +388,13 @@ impl Masker {
             .iter()
             .position(|n| n == rule)
             .map_or(0, |i| self.counts[i].load(Relaxed))
+    }
+}
+
+impl Masker {
+    /// Distinct trigger words, and whether there are any.
+    pub fn prefilter_stats(&self) -> (usize, bool) {
+        (self.prefilter.len(), !self.prefilter.is_empty())
     }
 }
 

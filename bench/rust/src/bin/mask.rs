@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 /// CPU time of the calling thread: on a shared machine, wall time also
 /// counts the time other processes held the core.
 fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid timespec for the call to fill.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
@@ -78,7 +81,8 @@ fn workload(n: usize, mask: bool) -> f64 {
         r#"{{"sinks": [{{"type": "file", "path": {:?}}}], "mask": {{"enabled": {mask}}}, "queue": {{"capacity": 65536}}}}"#,
         path.display().to_string()
     );
-    let logger = Logger::new(logfort_core::Config::from_json(&doc).expect("config")).expect("logger");
+    let logger =
+        Logger::new(logfort_core::Config::from_json(&doc).expect("config")).expect("logger");
     context::update_current(|c| c.set("correlation_id", "3f2a9c1b-0e5d-4a64-9b1e-7c2d5e8f9a01"));
     let t = Instant::now();
     for _ in 0..n {
@@ -102,21 +106,40 @@ fn workload(n: usize, mask: bool) -> f64 {
     assert_eq!(text.lines().count(), n, "every record written");
     let first = text.lines().next().unwrap_or_default();
     if mask {
-        assert!(!first.contains("hunter2") && !first.contains("4111-1111-1111-1111") && !first.contains("sk-live-abcdef"), "{first}");
+        assert!(
+            !first.contains("hunter2")
+                && !first.contains("4111-1111-1111-1111")
+                && !first.contains("sk-live-abcdef"),
+            "{first}"
+        );
     }
     n as f64 / elapsed.as_secs_f64()
 }
 
 fn main() {
-    let lines: usize = std::env::var("BENCH_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let records: usize = std::env::var("BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let lines: usize = std::env::var("BENCH_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let records: usize = std::env::var("BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
     let masker = Masker::new(&MaskConfig::default()).expect("masker");
     if let Some(corpus) = std::env::args().nth(1) {
         // `mask realistic|dense [rule ...]`: logfort's scanner alone, with
         // the named rules disabled, for a profiler.
-        let text = if corpus == "dense" { corpus::dense(lines) } else { corpus::realistic(lines) };
-        let config = MaskConfig { disable: std::env::args().skip(2).collect(), ..MaskConfig::default() };
+        let text = if corpus == "dense" {
+            corpus::dense(lines)
+        } else {
+            corpus::realistic(lines)
+        };
+        let config = MaskConfig {
+            disable: std::env::args().skip(2).collect(),
+            ..MaskConfig::default()
+        };
         let masker = Masker::new(&config).expect("masker");
+        println!("prefilter (words, teddy): {:?}", masker.prefilter_stats());
         let d = time_lines(&text, 10, &|l| changed(masker.mask_str(l)));
         let bytes: usize = text.iter().map(String::len).sum();
         println!("{corpus}: {:.1} MB/s", mbps(bytes, d));
@@ -139,8 +162,24 @@ fn main() {
     );
     println!("== targets ==");
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
-    println!("realistic >= 300 MB/s: {:.0} MB/s, {}", real_l, verdict(real_l >= 300.0));
-    println!("realistic >= 3x naive: {:.2}x, {}", real_l / real_n, verdict(real_l >= 3.0 * real_n));
-    println!("dense     >= 3x naive: {:.2}x, {}", dense_l / dense_n, verdict(dense_l >= 3.0 * dense_n));
-    println!("end to end <= 1.25x:   {:.2}x, {}", off / on, verdict(off / on <= 1.25));
+    println!(
+        "realistic >= 300 MB/s: {:.0} MB/s, {}",
+        real_l,
+        verdict(real_l >= 300.0)
+    );
+    println!(
+        "realistic >= 3x naive: {:.2}x, {}",
+        real_l / real_n,
+        verdict(real_l >= 3.0 * real_n)
+    );
+    println!(
+        "dense     >= 3x naive: {:.2}x, {}",
+        dense_l / dense_n,
+        verdict(dense_l >= 3.0 * dense_n)
+    );
+    println!(
+        "end to end <= 1.25x:   {:.2}x, {}",
+        off / on,
+        verdict(off / on <= 1.25)
+    );
 }
