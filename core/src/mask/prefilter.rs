@@ -31,8 +31,6 @@ const MIN_DIGITS: u32 = 8;
 pub struct Prefilter {
     dfa: Option<DFA>,
     bits: Vec<u64>,
-    /// Length of the longest trigger word.
-    longest: usize,
 }
 
 impl Prefilter {
@@ -57,7 +55,6 @@ impl Prefilter {
         });
         Prefilter {
             dfa,
-            longest: merged.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
             bits: merged.into_iter().map(|(_, b)| b).collect(),
         }
     }
@@ -72,133 +69,90 @@ impl Prefilter {
     }
 
     pub fn scan(&self, s: &str) -> Scan {
-        match &self.dfa {
-            Some(dfa) => self.scan_with(dfa, s.as_bytes()),
-            None => facts(s.as_bytes()),
-        }
+        let b = s.as_bytes();
+        let (numeric, at) = facts(b);
+        let bits = match &self.dfa {
+            Some(dfa) => self.words(dfa, b),
+            None => 0,
+        };
+        Scan { bits, numeric, at }
     }
 
-    /// Two walks, over the two halves of the text, interleaved: each DFA
+    /// Two DFA walks over the two halves of the text, interleaved: each
     /// step waits on the previous one's table load, so two independent
     /// chains run about twice as fast as one. The first walk runs on past
     /// the middle by the longest word, so no occurrence is cut in two.
-    fn scan_with(&self, dfa: &DFA, s: &[u8]) -> Scan {
+    fn words(&self, dfa: &DFA, s: &[u8]) -> u64 {
         let Ok(start) = dfa.start_state(Anchored::No) else {
-            return facts(s);
+            return u64::MAX;
         };
-        let mid = if s.len() >= 64 { s.len() / 2 } else { s.len() };
-        let mut a = Walk::new(start);
-        let mut b = Walk::new(start);
-        // The second half's counters start from what precedes it.
-        let back = s[..mid]
-            .iter()
-            .rev()
-            .take_while(|c| c.is_ascii_digit() || **c == b' ' || **c == b'-');
-        b.digits = back.filter(|c| c.is_ascii_digit()).count() as u32;
-        b.upper1 = mid >= 1 && s[mid - 1].is_ascii_uppercase();
-        b.upper2 = mid >= 2 && s[mid - 2].is_ascii_uppercase();
-        let (first, second) = s.split_at(mid);
-        for (&x, &y) in first.iter().zip(second) {
-            a.step(self, dfa, x);
-            b.step(self, dfa, y);
-        }
-        for &x in first.iter().skip(second.len()) {
-            a.step(self, dfa, x);
-        }
-        for &y in second.iter().skip(first.len()) {
-            b.step(self, dfa, y);
-        }
-        for &x in second.iter().take(self.longest.saturating_sub(1)) {
-            a.sid = dfa.next_state(Anchored::No, a.sid, x);
-            a.matches(self, dfa);
-        }
-        Scan {
-            bits: a.bits | b.bits,
-            numeric: a.most.max(b.most) >= MIN_DIGITS || a.iban || b.iban,
-            at: a.at || b.at,
-        }
-    }
-}
-
-/// One DFA walk and the facts gathered on its way.
-struct Walk {
-    sid: aho_corasick::automaton::StateID,
-    bits: u64,
-    digits: u32,
-    most: u32,
-    upper2: bool,
-    upper1: bool,
-    iban: bool,
-    at: bool,
-}
-
-impl Walk {
-    fn new(sid: aho_corasick::automaton::StateID) -> Walk {
-        Walk {
-            sid,
-            bits: 0,
-            digits: 0,
-            most: 0,
-            upper2: false,
-            upper1: false,
-            iban: false,
-            at: false,
-        }
-    }
-
-    #[inline(always)]
-    fn matches(&mut self, p: &Prefilter, dfa: &DFA) {
-        if dfa.is_special(self.sid) && dfa.is_match(self.sid) {
-            for i in 0..dfa.match_len(self.sid) {
-                self.bits |= p.bits[dfa.match_pattern(self.sid, i).as_usize()];
+        let mut bits = 0;
+        let mut hit = |sid| {
+            for i in 0..dfa.match_len(sid) {
+                bits |= self.bits[dfa.match_pattern(sid, i).as_usize()];
+            }
+        };
+        let mut sid = start;
+        for &x in s {
+            sid = dfa.next_state(Anchored::No, sid, x);
+            if dfa.is_special(sid) && dfa.is_match(sid) {
+                hit(sid);
             }
         }
-    }
-
-    #[inline(always)]
-    fn step(&mut self, p: &Prefilter, dfa: &DFA, c: u8) {
-        self.sid = dfa.next_state(Anchored::No, self.sid, c);
-        self.matches(p, dfa);
-        let digit = c.is_ascii_digit();
-        let sep = c == b' ' || c == b'-';
-        self.digits = if digit {
-            self.digits + 1
-        } else if sep {
-            self.digits
-        } else {
-            0
-        };
-        self.most = self.most.max(self.digits);
-        self.iban |= self.upper2 & self.upper1 & digit;
-        self.upper2 = self.upper1;
-        self.upper1 = c.is_ascii_uppercase();
-        self.at |= c == b'@';
+        bits
     }
 }
 
-/// The digit and `@` facts alone, for a masker without trigger words.
-fn facts(s: &[u8]) -> Scan {
+/// Whether a card, phone number or IBAN may be present (a run of eight
+/// or more digits joined by single spaces or dashes, or two capitals
+/// before a digit), and whether there is an `@`. Eight bytes at a time
+/// where there is no digit.
+fn facts(s: &[u8]) -> (bool, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let at = memchr::memchr(b'@', s).is_some();
     let mut digits = 0u32;
-    let mut most = 0u32;
-    let mut iban = false;
-    for w in s.windows(3) {
-        iban |= w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase() && w[2].is_ascii_digit();
-    }
-    for &b in s {
-        digits = if b.is_ascii_digit() {
-            digits + 1
-        } else if b == b' ' || b == b'-' {
-            digits
+    let mut i = 0;
+    let byte = |digits: &mut u32, i: usize| -> bool {
+        let c = s[i];
+        if c.is_ascii_digit() {
+            *digits += 1;
+            *digits >= MIN_DIGITS
+                || i >= 2 && s[i - 1].is_ascii_uppercase() && s[i - 2].is_ascii_uppercase()
         } else {
-            0
-        };
-        most = most.max(digits);
+            if c != b' ' && c != b'-' {
+                *digits = 0;
+            }
+            false
+        }
+    };
+    while i + 8 <= s.len() {
+        let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"));
+        // Exact per byte: high bit set where the byte is an ASCII digit.
+        let t = w ^ (0x30 * ONES);
+        let digit = !((t & !HIGH) + 0x76 * ONES | t) & HIGH;
+        if digit == 0 {
+            let s1 = w ^ (0x20 * ONES);
+            let s2 = w ^ (0x2d * ONES);
+            let zero = |x: u64| !(((x & !HIGH) + !HIGH) | x) & HIGH;
+            if zero(s1) | zero(s2) != HIGH {
+                digits = 0;
+            }
+        } else {
+            for k in i..i + 8 {
+                if byte(&mut digits, k) {
+                    return (true, at);
+                }
+            }
+        }
+        i += 8;
     }
-    Scan {
-        bits: 0,
-        numeric: most >= MIN_DIGITS || iban,
-        at: memchr::memchr(b'@', s).is_some(),
+    for k in i..s.len() {
+        if byte(&mut digits, k) {
+            return (true, at);
+        }
     }
+    (false, at)
 }
 
 #[cfg(test)]
