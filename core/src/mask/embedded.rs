@@ -13,7 +13,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:\\?"|')?[A-Za-z_][A-Za-z0-9_.\-]*(?:\\?"|')?[ \t\r\n]*(?:=>|:=|[:=])"#)
+    Regex::new(r#"(?:\\?"|')?[\p{L}_][\p{L}\p{N}_.\-]*(?:\\?"|')?[ \t\r\n]*(?:=>|:=|[:=])"#)
         .expect("key pattern compiles")
 });
 
@@ -103,7 +103,12 @@ fn parse_key(m: &[u8]) -> (&str, Quote, Option<u8>) {
         i += 1;
     }
     let start = i;
-    while i < m.len() && (m[i].is_ascii_alphanumeric() || matches!(m[i], b'_' | b'.' | b'-')) {
+    while i < m.len()
+        && !matches!(
+            m[i],
+            b'"' | b'\'' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b':' | b'='
+        )
+    {
         i += 1;
     }
     let key = std::str::from_utf8(&m[start..i]).unwrap_or("");

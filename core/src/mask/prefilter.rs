@@ -1,12 +1,10 @@
-//! One pass over a text that says which detectors can match it: every
-//! trigger word (ignoring ASCII case) through an Aho-Corasick DFA, and in
-//! the same loop the cheap facts the other detectors need — is there an
-//! `@`, a run of eight or more digits joined by single spaces or dashes,
-//! two capital letters before a digit (an IBAN's start). Clean text costs
-//! this one loop and nothing else.
-//!
-//! The loop visits every match state, so it sees every occurrence of every
-//! word, overlapping ones included.
+//! Which detectors can match a text: every trigger word (ignoring ASCII
+//! case) through one Aho-Corasick DFA walk that visits each match state it
+//! enters, so overlapping occurrences are all seen; then the cheap facts
+//! the other detectors need, eight bytes at a time — is there an `@`, a run
+//! of eight or more digits joined by single spaces or dashes, two capital
+//! letters before a digit (an IBAN's start). Clean text costs these two
+//! passes and nothing else.
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
