@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c deps venv
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c deps venv test-mask
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -14,11 +14,15 @@ help: ## list the targets
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c ## every test: Rust, header drift, C under valgrind
+test: test-rust test-header test-c test-mask ## every test: Rust, header drift, C under valgrind
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
 	$(CARGO) test --workspace --release 2>&1 | tee target/test-rust.log; test $${PIPESTATUS[0]} -eq 0
+
+test-mask: ## masking engine: unit tests, shared vectors, properties
+	$(CARGO) test --release -p logfort-core --lib mask::
+	$(CARGO) test --release -p logfort-core --test mask_vectors --test mask_props
 
 test-header: ## include/logfort.h matches what cbindgen generates
 	bash ci/check-header.sh

@@ -69,6 +69,12 @@ fn email(c: &Captures) -> String {
     format!("{}***@{}", &c[1][..1], &c[2])
 }
 
+impl Default for Naive {
+    fn default() -> Naive {
+        Naive::new()
+    }
+}
+
 impl Naive {
     pub fn new() -> Naive {
         let p: &[(&str, Fix)] = &[

@@ -128,7 +128,7 @@ fn facts(s: &[u8]) -> (bool, bool) {
         let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"));
         // Exact per byte: high bit set where the byte is an ASCII digit.
         let t = w ^ (0x30 * ONES);
-        let digit = !((t & !HIGH) + 0x76 * ONES | t) & HIGH;
+        let digit = !(((t & !HIGH) + 0x76 * ONES) | t) & HIGH;
         if digit == 0 {
             let s1 = w ^ (0x20 * ONES);
             let s2 = w ^ (0x2d * ONES);

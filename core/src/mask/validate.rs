@@ -17,7 +17,7 @@ pub fn luhn(digits: impl DoubleEndedIterator<Item = u8>) -> bool {
         sum += v;
         n += 1;
     }
-    n > 0 && sum % 10 == 0
+    n > 0 && sum.is_multiple_of(10)
 }
 
 /// Length of an IBAN for the country (ISO 13616 registry); `None` for a
@@ -69,7 +69,7 @@ pub fn iban_mod97(iban: &[u8]) -> bool {
 /// colon: the `user:password` of an HTTP Basic credential. Plain words
 /// after "basic" ("basic information") fail it.
 pub fn is_basic_credential(token: &[u8]) -> bool {
-    if token.len() < 4 || token.len() % 4 != 0 {
+    if token.len() < 4 || !token.len().is_multiple_of(4) {
         return false;
     }
     let sextet = |c: u8| -> Option<u32> {
