@@ -84,7 +84,7 @@ impl Logger {
             None
         };
         if let Some(m) = &masker {
-            stages.push(Box::new(MaskStage(m.clone())));
+            stages.push(Box::new(MaskStage::new(m.clone())));
         }
         let counters = Arc::new(Counters::default());
         let sink_stats = Arc::new(stats);

@@ -4,8 +4,10 @@
 //! key; patterns are globs with `*` at either end.
 
 use crate::error::{Error, Result};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 /// Rule name under which structured keys are counted; naming it in
 /// `mask.disable` switches the built-in list off (configured keys stay).
@@ -109,13 +111,20 @@ pub fn normalize(key: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The compiled key patterns.
+/// Where a pattern must sit in a normalised key.
+const EXACT: u8 = 1;
+const PREFIX: u8 = 2;
+const SUFFIX: u8 = 4;
+const CONTAINS: u8 = 8;
+
+/// The compiled key patterns: one DFA finds every pattern occurring in a
+/// key, and the match positions say whether it is the whole key, its start,
+/// its end or anywhere — one pass, however many patterns.
 #[derive(Clone, Debug, Default)]
 pub struct KeyRules {
-    exact: HashSet<String>,
-    prefix: Vec<String>,
-    suffix: Vec<String>,
-    contains: Vec<String>,
+    /// Each distinct pattern text, and the placements it is wanted in.
+    patterns: Vec<(String, u8)>,
+    matcher: Option<DFA>,
     /// Trigger strings: every spelling of a matching key as text writes it
     /// (`[A-Za-z0-9_.-]+` before a `:` or `=`) contains one of them in some
     /// letter case, which lets text scanning skip values without one.
@@ -180,6 +189,16 @@ impl KeyRules {
         for p in extra {
             rules.add(p)?;
         }
+        if !rules.patterns.is_empty() {
+            rules.matcher = Some(
+                DFA::builder()
+                    .match_kind(MatchKind::Standard)
+                    .start_kind(StartKind::Unanchored)
+                    .prefilter(false)
+                    .build(rules.patterns.iter().map(|(p, _)| p))
+                    .map_err(|e| Error::Config(format!("mask keys: {e}")))?,
+            );
+        }
         rules.words.sort();
         rules.words.dedup();
         let all = rules.words.clone();
@@ -207,13 +226,15 @@ impl KeyRules {
             if word_start { "_" } else { "" },
             if word_end { "_" } else { "" }
         );
-        match (lead, trail) {
-            (false, false) => {
-                self.exact.insert(pat);
-            }
-            (true, false) => self.suffix.push(pat),
-            (false, true) => self.prefix.push(pat),
-            (true, true) => self.contains.push(pat),
+        let kind = match (lead, trail) {
+            (false, false) => EXACT,
+            (false, true) => PREFIX,
+            (true, false) => SUFFIX,
+            (true, true) => CONTAINS,
+        };
+        match self.patterns.iter_mut().find(|(p, _)| *p == pat) {
+            Some((_, k)) => *k |= kind,
+            None => self.patterns.push((pat, kind)),
         }
         self.words.extend(triggers(&core, !trail));
         if core.contains('_') {
@@ -228,10 +249,32 @@ impl KeyRules {
     }
 
     pub fn matches_normalized(&self, k: &str) -> bool {
-        self.exact.contains(k)
-            || self.suffix.iter().any(|p| k.ends_with(p.as_str()))
-            || self.prefix.iter().any(|p| k.starts_with(p.as_str()))
-            || self.contains.iter().any(|p| k.contains(p.as_str()))
+        let Some(dfa) = &self.matcher else {
+            return false;
+        };
+        let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+            return false;
+        };
+        let n = k.len();
+        for (i, &c) in k.as_bytes().iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, c);
+            if !(dfa.is_special(sid) && dfa.is_match(sid)) {
+                continue;
+            }
+            for j in 0..dfa.match_len(sid) {
+                let (p, kind) = &self.patterns[dfa.match_pattern(sid, j).as_usize()];
+                let end = i + 1;
+                let start = end - p.len();
+                let at_start = if start == 0 { EXACT | PREFIX } else { 0 };
+                let at_end = if end == n { EXACT | SUFFIX } else { 0 };
+                let placed =
+                    CONTAINS | (at_start & at_end) | (at_start & PREFIX) | (at_end & SUFFIX);
+                if kind & placed != 0 {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Trigger words for text scanning (lower case; match them ignoring
@@ -241,10 +284,7 @@ impl KeyRules {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.exact.is_empty()
-            && self.prefix.is_empty()
-            && self.suffix.is_empty()
-            && self.contains.is_empty()
+        self.patterns.is_empty()
     }
 }
 

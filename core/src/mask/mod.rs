@@ -378,7 +378,7 @@ impl Masker {
     /// depth), context, exception, stack trace, schema errors. The logger
     /// name is left as is.
     pub fn mask_record(&self, rec: &mut Record) {
-        walk::record(self, rec);
+        walk::record(self, rec, &mut walk::KeyCache::default());
     }
 
     /// How many times a rule (built-in or custom, by name) masked
@@ -417,12 +417,25 @@ impl Report for Masker {
     }
 }
 
-/// The writer stage that masks every record.
-pub struct MaskStage(pub Arc<Masker>);
+/// The writer stage that masks every record, remembering which field
+/// keys it has already judged.
+pub struct MaskStage {
+    masker: Arc<Masker>,
+    keys: walk::KeyCache,
+}
+
+impl MaskStage {
+    pub fn new(masker: Arc<Masker>) -> MaskStage {
+        MaskStage {
+            masker,
+            keys: walk::KeyCache::new(),
+        }
+    }
+}
 
 impl Stage for MaskStage {
     fn apply(&mut self, rec: &mut Record) -> bool {
-        self.0.mask_record(rec);
+        walk::record(&self.masker, rec, &mut self.keys);
         true
     }
 }

@@ -380,3 +380,38 @@ fn logger_with_masking_off_writes_and_returns_text_unchanged() {
     assert_eq!(log.mask("password=x"), "password=x");
     assert_eq!(log.metrics().get("logfort_masked_total", &[]), 0);
 }
+
+#[test]
+fn the_stage_remembers_keys_and_clean_contexts_but_counts_every_masking() {
+    let m = Arc::new(masker("{}"));
+    let mut stage = MaskStage::new(m.clone());
+    let ctx = Arc::new(Context {
+        correlation_id: Some("c-1".into()),
+        ..Context::default()
+    });
+    for i in 0..3 {
+        let mut rec = Record::new(Level::Info, "x", "m")
+            .field("password", "p")
+            .field("bob@example.com", i)
+            .field("user", "u");
+        rec.context = Some(ctx.clone());
+        assert!(stage.apply(&mut rec));
+        assert_eq!(rec.fields[0].1, Value::Str(MASK.into()));
+        assert_eq!(rec.fields[1].0, "b***@example.com");
+        assert!(Arc::ptr_eq(rec.context.as_ref().unwrap(), &ctx));
+    }
+    assert_eq!(m.count("sensitive_key"), 3);
+    assert_eq!(m.count("email"), 3);
+    // A context that needs masking is masked every time.
+    let dirty = Arc::new(Context {
+        session_id: Some("s".into()),
+        ..Context::default()
+    });
+    for _ in 0..2 {
+        let mut rec = Record::new(Level::Info, "x", "m");
+        rec.context = Some(dirty.clone());
+        stage.apply(&mut rec);
+        assert_eq!(rec.context.unwrap().session_id.as_deref(), Some(MASK));
+    }
+    assert_eq!(m.count("sensitive_key"), 5);
+}

@@ -8,7 +8,36 @@ use crate::context::Context;
 use crate::record::Record;
 use crate::value::{Value, MAX_DEPTH};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Keys seen before, on one writer: field names repeat from record to
+/// record, so whether a key is sensitive (and that nothing in the key
+/// itself needs masking) is worked out once. Only keys the detectors left
+/// untouched are kept, so every masking is still counted.
+///
+/// It also keeps the last context that needed no masking: a context bound
+/// once is shared by every record of a request, and the `Arc` held here
+/// keeps its address from being reused by another.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    enabled: bool,
+    sensitive: HashMap<Box<str>, bool>,
+    clean_context: Option<Arc<Context>>,
+}
+
+/// Distinct keys kept before the cache starts over.
+const CACHED_KEYS: usize = 4096;
+
+impl KeyCache {
+    pub fn new() -> KeyCache {
+        KeyCache {
+            enabled: true,
+            sensitive: HashMap::new(),
+            clean_context: None,
+        }
+    }
+}
 
 /// Replaces `s` by its masked form when anything matched; true if so.
 fn string(m: &Masker, s: &mut String) -> bool {
@@ -21,12 +50,20 @@ fn string(m: &Masker, s: &mut String) -> bool {
     }
 }
 
-pub fn record(m: &Masker, rec: &mut Record) {
+pub fn record(m: &Masker, rec: &mut Record, cache: &mut KeyCache) {
     string(m, &mut rec.message);
-    members(m, &mut rec.fields, 0);
+    members(m, &mut rec.fields, 0, cache);
     if let Some(ctx) = &rec.context {
-        if let Some(masked) = context(m, ctx) {
-            rec.context = Some(Arc::new(masked));
+        let seen = cache
+            .clean_context
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c, ctx));
+        if !seen {
+            match context(m, ctx) {
+                Some(masked) => rec.context = Some(Arc::new(masked)),
+                None if cache.enabled => cache.clean_context = Some(ctx.clone()),
+                None => {}
+            }
         }
     }
     if let Some(e) = &mut rec.exception {
@@ -44,16 +81,18 @@ pub fn record(m: &Masker, rec: &mut Record) {
 }
 
 /// Object members (or a record's fields) at `depth`.
-fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize) -> bool {
+fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut KeyCache) -> bool {
     let mut changed = false;
     for (k, v) in ms {
-        changed |= member(m, k, v, depth);
+        changed |= member(m, k, v, depth, cache);
     }
     changed
 }
 
-fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize) -> bool {
-    let changed = if m.is_sensitive_key(k) {
+fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut KeyCache) -> bool {
+    let known = cache.sensitive.get(k.as_str()).copied();
+    let sensitive = known.unwrap_or_else(|| m.is_sensitive_key(k));
+    let changed = if sensitive {
         if v.as_str() == Some(MASK) {
             false
         } else {
@@ -62,15 +101,28 @@ fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize) -> bool {
             true
         }
     } else {
-        value(m, v, depth)
+        value(m, v, depth, cache)
     };
-    string(m, k) | changed
+    if known.is_some() {
+        return changed;
+    }
+    let original = cache.enabled.then(|| k.clone());
+    if string(m, k) {
+        return true;
+    }
+    if let Some(key) = original {
+        if cache.sensitive.len() >= CACHED_KEYS {
+            cache.sensitive.clear();
+        }
+        cache.sensitive.insert(key.into_boxed_str(), sensitive);
+    }
+    changed
 }
 
 /// A value at `depth` (a field's own value is at 0). Structures deeper
 /// than the encoders write are cut here the same way, so nothing that
 /// reaches an output escapes the walk.
-fn value(m: &Masker, v: &mut Value, depth: usize) -> bool {
+fn value(m: &Masker, v: &mut Value, depth: usize, cache: &mut KeyCache) -> bool {
     match v {
         Value::Str(s) | Value::Raw(s) => string(m, s),
         Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => {
@@ -80,11 +132,11 @@ fn value(m: &Masker, v: &mut Value, depth: usize) -> bool {
         Value::Array(items) => {
             let mut changed = false;
             for item in items {
-                changed |= value(m, item, depth + 1);
+                changed |= value(m, item, depth + 1, cache);
             }
             changed
         }
-        Value::Object(ms) => members(m, ms, depth + 1),
+        Value::Object(ms) => members(m, ms, depth + 1, cache),
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::UInt(_) | Value::Float(_) => false,
     }
 }

@@ -4,10 +4,11 @@
 //! against masking off. Prints MB/s, records/s and the ratios.
 
 use logfort_bench::{corpus, naive::Naive};
-use logfort_core::mask::{MaskConfig, Masker};
-use logfort_core::{context, Level, Logger, Record};
+use logfort_core::mask::{MaskConfig, MaskStage, Masker};
+use logfort_core::{context, Level, Logger, Record, Stage};
 use std::borrow::Cow;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// CPU time of the calling thread: on a shared machine, wall time also
@@ -72,6 +73,60 @@ fn masker_changes(lines: &[String], m: &Masker) -> usize {
     lines.iter().map(|l| changed(m.mask_str(l))).sum()
 }
 
+/// The DESIGN.md benchmark record.
+fn design_record() -> Record {
+    Record::new(
+        Level::Info,
+        "app.auth",
+        r#"login failed {"password": "hunter2"} for alice@example.com card 4111-1111-1111-1111"#,
+    )
+    .field("user_id", "u-123")
+    .field("client_ip", "192.168.1.1")
+    .field("duration_ms", 12.5)
+    .field("request_path", "/api/v1/login")
+    .field("api_key", "sk-live-abcdef")
+}
+
+/// Writer-side work per DESIGN.md record, thread CPU time: cloning the
+/// record (the baseline every variant pays), masking it, encoding it.
+fn writer_costs(n: usize) {
+    let config = logfort_core::Config::default();
+    let mut stage = MaskStage::new(Arc::new(Masker::new(&config.mask).expect("masker")));
+    let encoder =
+        logfort_core::encode::encoder(logfort_core::encode::Format::Json, config.meta(), false);
+    let mut rec = design_record();
+    rec.context = Some(Arc::new(logfort_core::Context {
+        correlation_id: Some("3f2a9c1b-0e5d-4a64-9b1e-7c2d5e8f9a01".into()),
+        ..Default::default()
+    }));
+    let per = |d: Duration| d.as_nanos() as f64 / n as f64;
+    let t = thread_cpu();
+    for _ in 0..n {
+        black_box(rec.clone());
+    }
+    let clone = thread_cpu() - t;
+    let t = thread_cpu();
+    for _ in 0..n {
+        let mut r = rec.clone();
+        stage.apply(&mut r);
+        black_box(r);
+    }
+    let masked = thread_cpu() - t;
+    let mut buf = Vec::with_capacity(512);
+    let t = thread_cpu();
+    for _ in 0..n {
+        buf.clear();
+        encoder.encode(&rec, &mut buf);
+        black_box(&buf);
+    }
+    let encoded = thread_cpu() - t;
+    println!(
+        "writer work per record: mask {:.0} ns, json encode {:.0} ns",
+        per(masked.saturating_sub(clone)),
+        per(encoded)
+    );
+}
+
 /// The DESIGN.md benchmark record, `n` times, to a file; records/s until
 /// the file holds every line.
 fn workload(n: usize, mask: bool) -> f64 {
@@ -86,17 +141,7 @@ fn workload(n: usize, mask: bool) -> f64 {
     context::update_current(|c| c.set("correlation_id", "3f2a9c1b-0e5d-4a64-9b1e-7c2d5e8f9a01"));
     let t = Instant::now();
     for _ in 0..n {
-        let rec = Record::new(
-            Level::Info,
-            "app.auth",
-            r#"login failed {"password": "hunter2"} for alice@example.com card 4111-1111-1111-1111"#,
-        )
-        .field("user_id", "u-123")
-        .field("client_ip", "192.168.1.1")
-        .field("duration_ms", 12.5)
-        .field("request_path", "/api/v1/login")
-        .field("api_key", "sk-live-abcdef");
-        logger.log(rec).expect("log");
+        logger.log(design_record()).expect("log");
     }
     logger.flush(Duration::from_secs(120)).expect("flush");
     let elapsed = t.elapsed();
@@ -126,6 +171,31 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
     let masker = Masker::new(&MaskConfig::default()).expect("masker");
+    if std::env::args().nth(1).as_deref() == Some("e2e") {
+        // `mask e2e`: the end-to-end workload with masking on, for a profiler.
+        writer_costs(records);
+        let m = Masker::new(&MaskConfig::default()).expect("masker");
+        for text in [
+            design_record().message.as_str(),
+            "u-123",
+            "192.168.1.1",
+            "/api/v1/login",
+            "sk-live-abcdef",
+            "3f2a9c1b-0e5d-4a64-9b1e-7c2d5e8f9a01",
+            "user_id",
+        ] {
+            let t = thread_cpu();
+            for _ in 0..100_000 {
+                black_box(m.mask_str(black_box(text)));
+            }
+            println!(
+                "{:>6.0} ns  {text}",
+                (thread_cpu() - t).as_nanos() as f64 / 1e5
+            );
+        }
+        println!("{:.0} records/s", workload(records, true));
+        return;
+    }
     if let Some(corpus) = std::env::args().nth(1) {
         // `mask realistic|dense [rule ...]`: logfort's scanner alone, with
         // the named rules disabled, for a profiler.
@@ -160,6 +230,7 @@ fn main() {
         "masking off {off:>10.0} records/s | masking on {on:>10.0} records/s | cost {:.2}x",
         off / on
     );
+    writer_costs(records);
     println!("== targets ==");
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     println!(
