@@ -174,7 +174,8 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("e2e") {
         // `mask e2e`: the end-to-end workload with masking on, for a profiler.
         writer_costs(records);
-        let m = Masker::new(&MaskConfig::default()).expect("masker");
+        let config = MaskConfig { disable: std::env::args().skip(2).collect(), ..MaskConfig::default() };
+        let m = Masker::new(&config).expect("masker");
         for text in [
             design_record().message.as_str(),
             "u-123",
