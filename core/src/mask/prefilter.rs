@@ -29,6 +29,8 @@ const MIN_DIGITS: u32 = 8;
 pub struct Prefilter {
     dfa: Option<DFA>,
     bits: Vec<u64>,
+    /// Length of the longest trigger word.
+    longest: usize,
 }
 
 impl Prefilter {
@@ -53,6 +55,7 @@ impl Prefilter {
         });
         Prefilter {
             dfa,
+            longest: merged.iter().map(|(w, _)| w.len()).max().unwrap_or(0),
             bits: merged.into_iter().map(|(_, b)| b).collect(),
         }
     }
@@ -90,11 +93,35 @@ impl Prefilter {
                 bits |= self.bits[dfa.match_pattern(sid, i).as_usize()];
             }
         };
-        let mut sid = start;
-        for &x in s {
-            sid = dfa.next_state(Anchored::No, sid, x);
-            if dfa.is_special(sid) && dfa.is_match(sid) {
-                hit(sid);
+        // Two walks over the two halves, interleaved: each DFA step waits
+        // on the previous one's table load, so two independent chains
+        // overlap. The first walk runs on past the middle by the longest
+        // word, so no occurrence is cut in two.
+        let half = s.len() / 2;
+        let (first, second, rest) = (&s[..half], &s[half..2 * half], &s[2 * half..]);
+        let (mut a, mut b) = (start, start);
+        for (&x, &y) in first.iter().zip(second) {
+            a = dfa.next_state(Anchored::No, a, x);
+            b = dfa.next_state(Anchored::No, b, y);
+            if dfa.is_special(a) | dfa.is_special(b) {
+                if dfa.is_match(a) {
+                    hit(a);
+                }
+                if dfa.is_match(b) {
+                    hit(b);
+                }
+            }
+        }
+        for &y in rest {
+            b = dfa.next_state(Anchored::No, b, y);
+            if dfa.is_special(b) && dfa.is_match(b) {
+                hit(b);
+            }
+        }
+        for &x in s[half..].iter().take(self.longest.saturating_sub(1)) {
+            a = dfa.next_state(Anchored::No, a, x);
+            if dfa.is_special(a) && dfa.is_match(a) {
+                hit(a);
             }
         }
         bits

@@ -53,7 +53,10 @@ fn mbps(bytes: usize, d: Duration) -> f64 {
 fn scanner(name: &str, lines: &[String], masker: &Masker, naive: &Naive) -> (f64, f64) {
     let bytes: usize = lines.iter().map(String::len).sum();
     let ours = masker_changes(lines, masker);
-    let theirs = lines.iter().filter(|l| changed(l, naive.mask(l)) == 1).count();
+    let theirs = lines
+        .iter()
+        .filter(|l| changed(l, naive.mask(l)) == 1)
+        .count();
     let mut best_l = Duration::MAX;
     let mut best_n = Duration::MAX;
     // Interleaved so that machine noise hits both alike.
@@ -187,7 +190,10 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("e2e") {
         // `mask e2e`: the end-to-end workload with masking on, for a profiler.
         writer_costs(records);
-        let config = MaskConfig { disable: std::env::args().skip(2).collect(), ..MaskConfig::default() };
+        let config = MaskConfig {
+            disable: std::env::args().skip(2).collect(),
+            ..MaskConfig::default()
+        };
         let m = Masker::new(&config).expect("masker");
         for text in [
             design_record().message.as_str(),
