@@ -2,8 +2,9 @@
 //! the digit runs of a value: card numbers (13–19 digits, Luhn), IBANs
 //! (country length + mod 97), phone numbers (E.164 and Japanese domestic).
 //! Runs joined by single spaces or dashes form a cluster; a run glued to a
-//! letter (a UUID or hash piece) or to a decimal point is not a number of
-//! its own and is left alone.
+//! letter (a UUID or hash piece) or to a decimal point between digits is
+//! not a number of its own and is left alone. A comma does not glue: CSV
+//! puts numbers side by side.
 
 use super::edit::Edits;
 use super::validate;
@@ -101,8 +102,7 @@ impl Numeric {
         let left_taint = before(1).is_some_and(is_word)
             || before(1) == Some(b'.') && before(2).is_some_and(|c| c.is_ascii_digit());
         let right_taint = b.get(last).copied().is_some_and(is_word)
-            || matches!(b.get(last), Some(b'.' | b','))
-                && b.get(last + 1).is_some_and(u8::is_ascii_digit);
+            || b.get(last) == Some(&b'.') && b.get(last + 1).is_some_and(u8::is_ascii_digit);
         let lo = usize::from(left_taint);
         let hi = all.len() - usize::from(right_taint);
         if lo >= hi {
@@ -309,6 +309,8 @@ mod tests {
         assert_eq!(run("1234567812345678"), "1234567812345678");
         assert_eq!(run("a716-446655440000"), "a716-446655440000");
         assert_eq!(run("pi 3.4111111111111111"), "pi 3.4111111111111111");
+        assert_eq!(run("4000000000006,0"), "****-****-****-0006,0");
+        assert_eq!(run("1,4111111111111111,2"), "1,****-****-****-1111,2");
     }
 
     #[test]
