@@ -1,21 +1,15 @@
 //! Secrets embedded in text under a sensitive key: JSON or Python-style
 //! members (`"password": "x"`, `'token': 'y'`, `\"pwd\":\"z\"`), key=value
 //! pairs and query strings (`password=x`, `?token=y&`), and HTTP headers
-//! (`Authorization: Digest ...`). A regex finds `key` + separator; the key
-//! is judged by the same rules as structured keys; the value's extent is
-//! read by hand (quotes, balanced brackets, a bare token, a header line).
+//! (`Authorization: Digest ...`). Each `:` or `=` (found with memchr) is
+//! read backwards for the key before it (optionally quoted); the key is
+//! judged by the same rules as structured keys; the value's extent is read
+//! forwards (quotes, balanced brackets, a bare token, a header line).
 
 use super::detectors::{HEADER_SECRET, JSON_SECRET, KV_SECRET};
 use super::edit::Edits;
 use super::keys::{self, KeyRules};
 use super::style::MASK;
-use regex::Regex;
-use std::sync::LazyLock;
-
-static KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:\\?"|')?[\p{L}_][\p{L}\p{N}_.\-]*(?:\\?"|')?[ \t\r\n]*(?:=>|:=|[:=])"#)
-        .expect("key pattern compiles")
-});
 
 /// Auth schemes whose credential follows after a space: the value of
 /// `authorization=Bearer abc` is both words.
@@ -40,7 +34,7 @@ enum Quote {
 }
 
 /// Masks every embedded secret; `on` says which of the three rules are
-/// enabled, `count` receives (rule, occurrences).
+/// enabled, `count` receives each masking's rule.
 pub fn mask(
     s: &str,
     keys: &KeyRules,
@@ -50,15 +44,24 @@ pub fn mask(
     let b = s.as_bytes();
     let mut ed = Edits::new(s);
     let mut pos = 0;
-    while let Some(m) = KEY.find_at(s, pos) {
-        pos = m.end();
-        let (key, quote, open) = parse_key(&b[m.start()..m.end()]);
-        let norm = keys::normalize(key);
+    // Keys never reach back into a value already masked.
+    let mut floor = 0;
+    while let Some(off) = memchr::memchr2(b':', b'=', &b[pos..]) {
+        let p = pos + off;
+        let sep_end = match (b[p], b.get(p + 1)) {
+            (b'=', Some(b'>')) | (b':', Some(b'=')) => p + 2,
+            _ => p + 1,
+        };
+        pos = sep_end;
+        let Some(k) = key_before(b, p, floor) else {
+            continue;
+        };
+        let norm = keys::normalize(&s[k.start..k.end]);
         if !keys.matches_normalized(&norm) {
             continue;
         }
-        let colon = b[m.end() - 1] == b':' && b[m.end() - 2] != b':';
-        let rule = if quote != Quote::None {
+        let colon = sep_end == p + 1 && b[p] == b':';
+        let rule = if k.quote != Quote::None {
             JSON_SECRET
         } else if colon && keys::is_header(&norm) {
             HEADER_SECRET
@@ -68,14 +71,15 @@ pub fn mask(
         if !on(rule) {
             continue;
         }
-        let mut v = m.end();
+        let mut v = sep_end;
         while v < b.len()
-            && (b[v] == b' ' || b[v] == b'\t' || quote != Quote::None && b[v].is_ascii_whitespace())
+            && (b[v] == b' '
+                || b[v] == b'\t'
+                || k.quote != Quote::None && b[v].is_ascii_whitespace())
         {
             v += 1;
         }
-        let Some((range, replacement)) = value(b, v, quote, open, rule == HEADER_SECRET) else {
-            pos = v;
+        let Some((range, replacement)) = value(b, v, k.quote, k.open, rule == HEADER_SECRET) else {
             continue;
         };
         let end = range.end;
@@ -83,43 +87,71 @@ pub fn mask(
             ed.replace(range, replacement);
             count(rule);
         }
-        pos = end.max(pos);
+        pos = pos.max(end);
+        floor = end;
     }
     ed.finish()
 }
 
-/// The key inside a matched `key` + separator, how it was quoted, and the
-/// opening quote byte when it was not closed (`"Authorization: ...`).
-fn parse_key(m: &[u8]) -> (&str, Quote, Option<u8>) {
-    let mut i = 0;
-    let mut open = None;
-    let mut escaped = false;
-    if m[i] == b'\\' {
-        escaped = true;
-        i += 1;
+/// A key found before a separator.
+struct Key {
+    start: usize,
+    end: usize,
+    quote: Quote,
+    /// An opening quote with no closing one (`"Authorization: ...`): the
+    /// value stops at it.
+    open: Option<u8>,
+}
+
+/// Bytes of a key as text writes it: ASCII letters, digits, `_ . -`, and
+/// any non-ASCII character (keys in other scripts).
+fn is_key_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-') || c >= 0x80
+}
+
+/// The key that ends just before the separator at `p` (blanks and a
+/// closing quote allowed between), not reaching before `floor`.
+fn key_before(b: &[u8], p: usize, floor: usize) -> Option<Key> {
+    let mut j = p;
+    while j > floor && matches!(b[j - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        j -= 1;
     }
-    if m[i] == b'"' || m[i] == b'\'' {
-        open = Some(m[i]);
-        i += 1;
+    let mut close = None;
+    let mut close_escaped = false;
+    if j > floor && matches!(b[j - 1], b'"' | b'\'') {
+        close = Some(b[j - 1]);
+        j -= 1;
+        if close == Some(b'"') && j > floor && b[j - 1] == b'\\' {
+            close_escaped = true;
+            j -= 1;
+        }
     }
-    let start = i;
-    while i < m.len()
-        && !matches!(
-            m[i],
-            b'"' | b'\'' | b'\\' | b' ' | b'\t' | b'\r' | b'\n' | b':' | b'='
-        )
-    {
-        i += 1;
+    let end = j;
+    while j > floor && is_key_byte(b[j - 1]) {
+        j -= 1;
     }
-    let key = std::str::from_utf8(&m[start..i]).unwrap_or("");
-    let closed = open.is_some() && matches!(m.get(i), Some(b'"' | b'\'') | Some(b'\\'));
-    let quote = match (open, closed) {
-        (Some(b'"'), true) if escaped => Quote::Escaped,
-        (Some(b'"'), true) => Quote::Double,
-        (Some(_), true) => Quote::Single,
+    // A key starts with a letter or `_`.
+    let mut start = j;
+    while start < end && matches!(b[start], b'0'..=b'9' | b'.' | b'-') {
+        start += 1;
+    }
+    if start == end {
+        return None;
+    }
+    let open = (start == j && j > floor && matches!(b[j - 1], b'"' | b'\'')).then(|| b[j - 1]);
+    let open_escaped = open == Some(b'"') && j >= 2 && j - 1 > floor && b[j - 2] == b'\\';
+    let quote = match (open, close) {
+        (Some(b'"'), Some(b'"')) if open_escaped && close_escaped => Quote::Escaped,
+        (Some(b'"'), Some(b'"')) => Quote::Double,
+        (Some(b'\''), Some(b'\'')) => Quote::Single,
         _ => Quote::None,
     };
-    (key, quote, if closed { None } else { open })
+    Some(Key {
+        start,
+        end,
+        quote,
+        open: if close.is_none() { open } else { None },
+    })
 }
 
 /// The range to replace for the value starting at `v`, and its
