@@ -16,10 +16,53 @@ pub struct Numeric {
     pub phone: bool,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Run {
     start: usize,
     end: usize,
+}
+
+/// The runs of one cluster: on the stack, spilling to the heap only for a
+/// cluster of more than 16 runs.
+struct Runs {
+    stack: [Run; 16],
+    len: usize,
+    heap: Vec<Run>,
+}
+
+impl Runs {
+    fn new() -> Runs {
+        Runs {
+            stack: [Run::default(); 16],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.heap.clear();
+    }
+
+    fn push(&mut self, r: Run) {
+        if self.len < self.stack.len() {
+            self.stack[self.len] = r;
+        } else {
+            if self.heap.is_empty() {
+                self.heap.extend_from_slice(&self.stack);
+            }
+            self.heap.push(r);
+        }
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[Run] {
+        if self.heap.is_empty() {
+            &self.stack[..self.len]
+        } else {
+            &self.heap
+        }
+    }
 }
 
 impl Run {
@@ -49,7 +92,7 @@ impl Numeric {
         let b = s.as_bytes();
         let n = b.len();
         let mut ed = Edits::new(s);
-        let mut runs: Vec<Run> = Vec::new();
+        let mut runs = Runs::new();
         let mut i = 0;
         while i < n {
             match next_digit(b, i) {
@@ -89,7 +132,7 @@ impl Numeric {
                 }
                 runs.push(Run { start: s0, end: e });
             }
-            self.cluster(b, &runs, &mut ed, found);
+            self.cluster(b, runs.as_slice(), &mut ed, found);
             i = e;
         }
         ed.finish()
@@ -310,6 +353,13 @@ mod tests {
         assert_eq!(run("a716-446655440000"), "a716-446655440000");
         assert_eq!(run("pi 3.4111111111111111"), "pi 3.4111111111111111");
         assert_eq!(run("4000000000006,0"), "****-****-****-0006,0");
+        // A cluster of more runs than fit on the stack.
+        let long = format!("{} 4111 1111 1111 1111", "1 ".repeat(20));
+        assert!(
+            run(&long).ends_with(" ****-****-****-1111"),
+            "{}",
+            run(&long)
+        );
         assert_eq!(run("1,4111111111111111,2"), "1,****-****-****-1111,2");
     }
 
