@@ -6,19 +6,23 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c deps venv test-mask
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c test-mask ## every test: Rust, header drift, C under valgrind
+test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
-	$(CARGO) test --workspace --release 2>&1 | tee target/test-rust.log; test $${PIPESTATUS[0]} -eq 0
+	$(CARGO) test --release
+
+test-schema: ## context (W3C traceparent, correlation ids), schema validation, typed records
+	$(CARGO) test -q --release -p logfort-core --lib -- context:: schema:: audit::
+	$(CARGO) test -q --release -p logfort-core --test context_schema
 
 test-mask: ## masking engine: unit tests, shared vectors, properties
 	$(CARGO) test --release -p logfort-core --lib mask::
@@ -30,6 +34,13 @@ test-header: ## include/logfort.h matches what cbindgen generates
 test-c: deps ## C programs against the header and the library, under valgrind
 	bash ci/test-c.sh
 
+test-profiles: venv ## golden vectors' ecs/gcp/otel lines against the official definitions
+	$(PY) -m pytest -q tests/profiles
+
+test-sinks: deps venv ## syslog sink against a real rsyslogd, OTLP sink against a protobuf-decoding receiver
+	LOGFORT_REQUIRE_RSYSLOG=1 LOGFORT_REQUIRE_OTLP_PROTO=1 LOGFORT_PYTHON=$(CURDIR)/$(PY) \
+	  $(CARGO) test --release -p logfort-core --test syslog_rsyslog --test otlp_receiver
+
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh
 
@@ -40,9 +51,8 @@ lint: ## rustfmt check and clippy with warnings denied
 fmt: ## format the Rust code
 	$(CARGO) fmt --all
 
-header: ## regenerate include/logfort.h
-	$(CARGO) build -q -p logfort-ffi
-	cp target/logfort.h include/logfort.h
+header: ## regenerate include/logfort.h from core/ffi
+	LOGFORT_BLESS=1 $(CARGO) test -q --release -p logfort-ffi --test header
 
 deps: ## Debian packages the tests need (installed when missing)
 	bash ci/deps.sh

@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
-# Runs every benchmark in turn (`make bench`); each one runs logfort and
-# its peers in the same process and prints the ratios.
+# Benchmarks (make bench; not part of make test). Each prints ratios
+# against its peers measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -q -p logfort-bench --bin mask
+section() { printf '\n==== %s ====\n' "$1"; }
+
+section "Schema validation overhead: annotate vs off (bench/rust, schema)"
+cargo build -q --release -p logfort-bench --bin schema
+target/release/schema
+
+section "File sink: rotation + gzip vs plain file (bench/rust, rotate)"
+cargo build -q --release -p logfort-bench --bin rotate
+target/release/rotate
+
+section "Masking: scanner vs naive Regex::replace_all passes; DESIGN workload on vs off (bench/rust, mask)"
+cargo build -q --release -p logfort-bench --bin mask
+target/release/mask

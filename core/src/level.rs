@@ -99,8 +99,8 @@ impl Level {
         Some(match n {
             1..=4 => Level::Trace,
             5..=8 => Level::Debug,
-            9 | 10 => Level::Info,
-            11 | 12 => Level::Notice,
+            9 => Level::Info,
+            10..=12 => Level::Notice,
             13..=16 => Level::Warning,
             17..=20 => Level::Error,
             21..=24 => Level::Critical,

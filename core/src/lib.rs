@@ -2,6 +2,7 @@
 //! queue, to a writer thread that validates, masks, encodes and writes
 //! them. Pure Rust; the bindings live elsewhere.
 
+pub mod audit;
 pub mod config;
 pub mod context;
 pub mod encode;
@@ -10,7 +11,9 @@ pub mod level;
 pub mod logger;
 pub mod mask;
 pub mod metrics;
+pub mod pipeline;
 pub mod record;
+pub mod schema;
 pub mod sink;
 pub mod value;
 mod writer;
@@ -22,6 +25,7 @@ pub use level::Level;
 pub use logger::Logger;
 pub use mask::{MaskConfig, Masker};
 pub use metrics::Metrics;
+pub use pipeline::Formatter;
 pub use record::{Exception, Location, LogType, Record};
 pub use value::Value;
 pub use writer::Stage;

@@ -2,15 +2,18 @@
 //! level, captures the context and pushes the record; the writer thread
 //! does everything else.
 
+use crate::audit::TypeGate;
 use crate::config::{Config, Overflow};
 use crate::context;
 use crate::encode::{self, Format};
 use crate::error::{Error, Result};
 use crate::level::Level;
-use crate::mask::{MaskStage, Masker};
+use crate::mask::Masker;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
+use crate::pipeline;
 use crate::record::Record;
-use crate::writer::{Msg, Output, Stage, Writer};
+use crate::schema::{Policy, Validator};
+use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
@@ -28,6 +31,9 @@ pub struct Logger {
     config: Config,
     counters: Arc<Counters>,
     reports: Vec<Arc<dyn Report>>,
+    /// Set under schema policy `strict`: records are validated here.
+    strict: Option<Arc<Validator>>,
+    gate: Arc<TypeGate>,
     /// The masking engine, when masking is enabled.
     masker: Option<Arc<Masker>>,
     /// Callers between the closed check and the end of their push.
@@ -52,10 +58,13 @@ impl Logger {
         let mut outputs = Vec::with_capacity(config.sinks.len());
         let mut stats = Vec::with_capacity(config.sinks.len());
         let mut encoders = Vec::new();
-        for sc in &config.sinks {
-            let sink = sc
-                .open()
-                .map_err(|e| Error::Config(format!("cannot open sink {:?}: {e}", sc.kind)))?;
+        for (i, sc) in config.sinks.iter().enumerate() {
+            let sink = sc.open_with(&config.meta()).map_err(|e| {
+                Error::Config(format!(
+                    "`sinks[{i}]` ({}): cannot open: {e}",
+                    sc.describe()
+                ))
+            })?;
             let format = sc.format.unwrap_or(config.format);
             let color = format == Format::Text && sc.wants_color();
             let encoder = match formats.iter().position(|f| *f == format).filter(|_| !color) {
@@ -77,15 +86,12 @@ impl Logger {
                 encoder,
             });
         }
-        let mut stages: Vec<Box<dyn Stage>> = Vec::new();
-        let masker = if config.mask.enabled {
-            Some(Arc::new(Masker::new(&config.mask)?))
-        } else {
-            None
-        };
-        if let Some(m) = &masker {
-            stages.push(Box::new(MaskStage::new(m.clone())));
-        }
+        let schema = Validator::for_config(&config.schema);
+        let masker = crate::mask::for_config(&config.mask)?;
+        let (stages, mut stage_reports) =
+            pipeline::stages_with_schema(&config, schema.clone(), masker.clone())?;
+        let gate = Arc::new(TypeGate::new(&config.audit, &config.performance));
+        stage_reports.push(gate.clone());
         let counters = Arc::new(Counters::default());
         let sink_stats = Arc::new(stats);
         let inflight = Arc::new(AtomicUsize::new(0));
@@ -106,10 +112,13 @@ impl Logger {
             tx,
             level: config.effective_level(),
             overflow: config.queue.overflow,
-            reports: [counters.clone() as Arc<dyn Report>, sink_stats]
-                .into_iter()
-                .chain(masker.clone().map(|m| m as Arc<dyn Report>))
-                .collect(),
+            reports: [
+                vec![counters.clone() as Arc<dyn Report>, sink_stats],
+                stage_reports,
+            ]
+            .concat(),
+            strict: schema.filter(|v| v.policy() == Policy::Strict),
+            gate,
             masker,
             counters,
             config,
@@ -142,8 +151,12 @@ impl Logger {
     /// Queues a record. A record without a context takes the calling
     /// thread's. Under `block` this waits for space; under `drop` a full
     /// queue counts the record as dropped and returns `Ok`.
+    /// Records of a disabled type (`audit.enabled`, `performance.enabled`)
+    /// are counted and skipped. Under schema policy `strict` the record is
+    /// validated here (its caller JSON parsed too: a development mode) and
+    /// a violation is returned as `Error::Schema`, nothing written.
     pub fn log(&self, mut rec: Record) -> Result<()> {
-        if !self.enabled(rec.level) {
+        if !self.enabled(rec.level) || !self.gate.allows(rec.log_type) {
             return Ok(());
         }
         if rec.context.is_none() {
@@ -160,6 +173,10 @@ impl Logger {
                 c.correlation_id_rejected = false;
                 rec.context = Some(Arc::new(c));
             }
+        }
+        if let Some(v) = &self.strict {
+            rec.resolve_raw();
+            v.enforce(&rec)?;
         }
         self.push(Msg::Record(Box::new(rec)))
     }

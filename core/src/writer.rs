@@ -6,7 +6,7 @@ use crate::encode::Encoder;
 use crate::level::Level;
 use crate::metrics::{Counters, SinkStats};
 use crate::record::Record;
-use crate::sink::Sink;
+use crate::sink::{Losses, Sink};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::Arc;
@@ -75,10 +75,12 @@ impl Writer {
                     Msg::Record(rec) => self.process(*rec, &mut st),
                     Msg::Flush(ack) => {
                         self.end_batch(&mut st);
+                        self.sync_sinks(&mut st, false);
                         let _ = ack.send(());
                     }
                     Msg::Shutdown(ack) => {
                         self.drain_after_shutdown(&mut st);
+                        self.sync_sinks(&mut st, true);
                         let _ = ack.send(());
                         return;
                     }
@@ -100,6 +102,7 @@ impl Writer {
                 Ok(Msg::Record(rec)) => self.process(*rec, st),
                 Ok(Msg::Flush(ack) | Msg::Shutdown(ack)) => {
                     self.end_batch(st);
+                    self.sync_sinks(st, false);
                     let _ = ack.send(());
                 }
                 Err(TryRecvError::Empty) if self.inflight.load(Acquire) == 0 => break,
@@ -136,7 +139,7 @@ impl Writer {
             }
             match out.sink.write(buf, rec.level) {
                 Ok(()) => st.pending[i] += 1,
-                Err(e) => sink_failed(&self.sink_stats[i], i, 1, &e, st),
+                Err(e) => account(&mut *out.sink, &self.sink_stats[i], i, 1, Err(e), st),
             }
         }
         self.counters.written.fetch_add(1, Relaxed);
@@ -152,9 +155,15 @@ impl Writer {
         }
         for i in 0..self.outputs.len() {
             let lines = std::mem::take(&mut st.pending[i]);
-            if let Err(e) = self.outputs[i].sink.flush() {
-                sink_failed(&self.sink_stats[i], i, lines, &e, st);
-            }
+            let result = self.outputs[i].sink.flush();
+            account(
+                &mut *self.outputs[i].sink,
+                &self.sink_stats[i],
+                i,
+                lines,
+                result,
+                st,
+            );
         }
         self.counters
             .queue_depth
@@ -162,13 +171,51 @@ impl Writer {
     }
 }
 
-/// Counts a failure and reports it on stderr once per burst.
-fn sink_failed(stats: &SinkStats, i: usize, lines: u64, err: &std::io::Error, st: &mut State) {
-    stats.errors.fetch_add(1, Relaxed);
-    stats.dropped.fetch_add(lines, Relaxed);
-    st.unreported_errors[i] += lines;
+impl Writer {
+    /// `Logger::flush` (`close` false) or shutdown (`close` true): waits,
+    /// within each sink's bound, for delivery.
+    fn sync_sinks(&mut self, st: &mut State, close: bool) {
+        for (i, out) in self.outputs.iter_mut().enumerate() {
+            let result = if close {
+                out.sink.close()
+            } else {
+                out.sink.sync()
+            };
+            account(&mut *out.sink, &self.sink_stats[i], i, 0, result, st);
+        }
+    }
+}
+
+/// Counts what a sink operation lost: from the sink's own account when it
+/// keeps one, else `lines` on failure. Reports on stderr once per burst.
+fn account(
+    sink: &mut dyn Sink,
+    stats: &SinkStats,
+    i: usize,
+    lines: u64,
+    result: std::io::Result<()>,
+    st: &mut State,
+) {
+    let losses = match sink.take_losses() {
+        Some(l) => l,
+        None => match result {
+            Ok(()) => return,
+            Err(e) => Losses {
+                errors: 1,
+                dropped: lines,
+                last_error: Some(e.to_string()),
+            },
+        },
+    };
+    if losses.is_empty() {
+        return;
+    }
+    stats.errors.fetch_add(losses.errors, Relaxed);
+    stats.dropped.fetch_add(losses.dropped, Relaxed);
+    st.unreported_errors[i] += losses.dropped;
     let due = st.last_report[i].is_none_or(|t| t.elapsed() >= REPORT_EVERY);
     if due {
+        let err = losses.last_error.as_deref().unwrap_or("records dropped");
         eprintln!(
             "logfort: sink {} failed ({err}); {} record(s) not written since the last report",
             stats.name, st.unreported_errors[i]

@@ -5,9 +5,11 @@
 
 pub mod doc;
 
+use crate::audit::{AuditConfig, PerformanceConfig};
 use crate::encode::{Format, Meta};
 use crate::error::{Error, Result};
 use crate::level::Level;
+use crate::schema::{Policy, SchemaConfig};
 use crate::sink::{SinkConfig, SinkKind};
 use doc::Section;
 use serde_json::Value as Json;
@@ -34,9 +36,15 @@ pub struct Config {
     pub service: Option<String>,
     pub environment: Option<String>,
     pub version: Option<String>,
+    /// Google Cloud project for the `gcp` profile's trace names; the
+    /// document's `gcp_project`, else `GOOGLE_CLOUD_PROJECT`.
+    pub gcp_project: Option<String>,
     pub include_correlation_id: bool,
     pub queue: QueueConfig,
     pub sinks: Vec<SinkConfig>,
+    pub schema: SchemaConfig,
+    pub performance: PerformanceConfig,
+    pub audit: AuditConfig,
     pub mask: crate::mask::MaskConfig,
 }
 
@@ -48,12 +56,16 @@ impl Default for Config {
             service: None,
             environment: None,
             version: None,
+            gcp_project: None,
             include_correlation_id: true,
             queue: QueueConfig {
                 capacity: 65_536,
                 overflow: Overflow::Block,
             },
             sinks: vec![SinkConfig::new(SinkKind::Stdout)],
+            schema: SchemaConfig::default(),
+            performance: PerformanceConfig::default(),
+            audit: AuditConfig::default(),
             mask: Default::default(),
         }
     }
@@ -104,6 +116,7 @@ impl Config {
         c.service = s.string("service")?;
         c.environment = s.string("environment")?;
         c.version = s.string("version")?;
+        c.gcp_project = s.string("gcp_project")?;
         if let Some(b) = s.bool("include_correlation_id")? {
             c.include_correlation_id = b;
         }
@@ -129,6 +142,15 @@ impl Config {
                 .enumerate()
                 .map(|(i, v)| SinkConfig::parse(&format!("sinks[{i}]"), v))
                 .collect::<Result<_>>()?;
+        }
+        if let Some(sec) = s.section("schema")? {
+            c.schema = SchemaConfig::parse(sec)?;
+        }
+        if let Some(sec) = s.section("performance")? {
+            c.performance = PerformanceConfig::parse(sec)?;
+        }
+        if let Some(sec) = s.section("audit")? {
+            c.audit = AuditConfig::parse(sec)?;
         }
         if let Some(m) = s.section("mask")? {
             c.mask = crate::mask::MaskConfig::parse(m)?;
@@ -167,6 +189,12 @@ impl Config {
         if let Some(b) = flag("LOG_INCLUDE_CORRELATION_ID")? {
             self.include_correlation_id = b;
         }
+        if let Some(b) = flag("LOG_PERFORMANCE")? {
+            self.performance.enabled = b;
+        }
+        if let Some(b) = flag("LOG_AUDIT_ENABLED")? {
+            self.audit.enabled = b;
+        }
         if let Some(b) = flag("LOG_MASK_SENSITIVE_DATA")? {
             self.mask.enabled = b;
         }
@@ -181,6 +209,9 @@ impl Config {
             if let Some(v) = env(var) {
                 *slot = Some(v);
             }
+        }
+        if self.gcp_project.is_none() {
+            self.gcp_project = env("GOOGLE_CLOUD_PROJECT").filter(|p| !p.is_empty());
         }
         if let Some(path) = env("LOG_FILE").filter(|p| !p.is_empty()) {
             let exists = self.sinks.iter().any(
@@ -201,7 +232,9 @@ impl Config {
             service: self.service.clone(),
             environment: self.environment.clone(),
             version: self.version.clone(),
-            schema_version: None,
+            schema_version: (self.schema.policy != Policy::Off)
+                .then(|| self.schema.version.clone()),
+            gcp_project: self.gcp_project.clone(),
         }
     }
 

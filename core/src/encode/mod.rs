@@ -2,7 +2,11 @@
 //! record into exactly one line. The field layout rules every profile
 //! shares (which ids come from where, how collisions are named) live here.
 
+mod ecs;
+mod gcp;
 mod json;
+pub mod known;
+mod otel;
 mod text;
 pub mod write;
 
@@ -11,22 +15,34 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+pub use ecs::Ecs;
+pub use gcp::Gcp;
 pub use json::Json;
+pub use otel::Otel;
 pub use text::Text;
 
 /// Output profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     Json,
+    /// Elastic Common Schema, as the ecs-logging libraries write it.
+    Ecs,
+    /// Google Cloud Logging structured logging.
+    Gcp,
+    /// One OTLP/JSON `LogRecord` per line.
+    Otel,
     Text,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "\"json\" or \"text\"";
+    pub const NAMES: &'static str = "\"json\", \"ecs\", \"gcp\", \"otel\" or \"text\"";
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
+            Format::Ecs => "ecs",
+            Format::Gcp => "gcp",
+            Format::Otel => "otel",
             Format::Text => "text",
         }
     }
@@ -37,6 +53,9 @@ impl FromStr for Format {
     fn from_str(s: &str) -> Result<Format, ()> {
         match s.to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
+            "ecs" | "elastic" => Ok(Format::Ecs),
+            "gcp" | "stackdriver" | "cloud-logging" => Ok(Format::Gcp),
+            "otel" | "otlp" | "opentelemetry" => Ok(Format::Otel),
             "text" | "console" | "pretty" => Ok(Format::Text),
             _ => Err(()),
         }
@@ -58,6 +77,9 @@ pub struct Meta {
     pub version: Option<String>,
     /// Written as `schema_version` when schema validation is on.
     pub schema_version: Option<String>,
+    /// Google Cloud project id: the `gcp` profile writes trace ids as
+    /// `projects/<id>/traces/<trace>` when it is set.
+    pub gcp_project: Option<String>,
 }
 
 pub trait Encoder: Send + Sync {
@@ -69,6 +91,9 @@ pub trait Encoder: Send + Sync {
 pub fn encoder(format: Format, meta: Meta, color: bool) -> Box<dyn Encoder> {
     match format {
         Format::Json => Box::new(Json::new(meta)),
+        Format::Ecs => Box::new(Ecs::new(meta)),
+        Format::Gcp => Box::new(Gcp::new(meta)),
+        Format::Otel => Box::new(Otel::new(meta)),
         Format::Text => Box::new(Text::new(meta, color)),
     }
 }
@@ -147,21 +172,48 @@ impl<'a> View<'a> {
 
     /// Calls `f` for each body member in order: context `user_id`,
     /// `session_id` and bound fields (unless the record overrides them),
-    /// then the record's fields.
+    /// then the record's fields. Keys are unique: a key already written
+    /// (a caller's own `field_level` after a renamed `level`, or a key
+    /// given twice) becomes `field_<key>`, so no value is shadowed.
     pub fn each_field(&self, mut f: impl FnMut(&str, &Value)) {
+        let mut emit = |k: &str, b: Body<'_>| match b {
+            Body::Id(s) => f(k, &Value::Str(s.to_owned())),
+            Body::Val(v) => f(k, v),
+        };
+        // Collisions need a repeated key or one already named `field_*`;
+        // the common record has neither and needs no bookkeeping.
+        let mut keys = [""; 16];
+        let (mut n, mut simple) = (0, true);
+        self.walk(|k, _| {
+            if simple {
+                simple = n < keys.len() && !k.starts_with("field_") && !keys[..n].contains(&k);
+                keys[n.min(keys.len() - 1)] = k;
+                n += 1;
+            }
+        });
+        if simple {
+            self.walk(|k, b| emit(&body_key(k), b));
+        } else {
+            let mut seen: Vec<Cow<'a, str>> = Vec::new();
+            self.walk(|k, b| emit(unique(&mut seen, body_key(k)), b));
+        }
+    }
+
+    /// The body members with their keys as given, in order.
+    fn walk(&self, mut g: impl FnMut(&'a str, Body<'a>)) {
         let rec = self.rec;
         let overridden = |k: &str| rec.fields.iter().any(|(rk, _)| rk == k);
         if let Some(c) = rec.context.as_deref() {
             for (k, v) in [("user_id", &c.user_id), ("session_id", &c.session_id)] {
                 if let Some(v) = v {
                     if !overridden(k) {
-                        f(k, &Value::Str(v.clone()));
+                        g(k, Body::Id(v));
                     }
                 }
             }
             for (k, v) in &c.fields {
                 if !overridden(k) {
-                    f(&self.body_key(k), v);
+                    g(k, Body::Val(v));
                 }
             }
         }
@@ -169,16 +221,33 @@ impl<'a> View<'a> {
             if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
                 continue; // written in its slot
             }
-            f(&self.body_key(k), v);
+            g(k, Body::Val(v));
         }
     }
+}
 
-    fn body_key<'k>(&self, k: &'k str) -> Cow<'k, str> {
-        if is_reserved(k) {
-            Cow::Owned(format!("field_{k}"))
-        } else {
-            Cow::Borrowed(k)
-        }
+/// A body member's value: a context id (a string) or a field's value.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Id(&'a str),
+    Val(&'a Value),
+}
+
+/// `k`, or `field_<k>` (repeated) while an earlier body key has that name.
+fn unique<'s, 'k>(seen: &'s mut Vec<Cow<'k, str>>, mut k: Cow<'k, str>) -> &'s str {
+    while seen.contains(&k) {
+        k = Cow::Owned(format!("field_{k}"));
+    }
+    seen.push(k);
+    &seen[seen.len() - 1]
+}
+
+/// A caller's key as the body writes it: reserved names get `field_`.
+fn body_key(k: &str) -> Cow<'_, str> {
+    if is_reserved(k) {
+        Cow::Owned(format!("field_{k}"))
+    } else {
+        Cow::Borrowed(k)
     }
 }
 

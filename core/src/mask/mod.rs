@@ -417,6 +417,15 @@ impl Report for Masker {
     }
 }
 
+/// The masker a configuration asks for: `None` when masking is off.
+pub fn for_config(config: &MaskConfig) -> Result<Option<Arc<Masker>>> {
+    if config.enabled {
+        Ok(Some(Arc::new(Masker::new(config)?)))
+    } else {
+        Ok(None)
+    }
+}
+
 /// The writer stage that masks every record, remembering which field
 /// keys it has already judged.
 pub struct MaskStage {

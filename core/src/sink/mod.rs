@@ -1,27 +1,87 @@
 //! Sinks: where encoded lines go. Each sink receives whole lines on the
 //! writer thread and hands them to the OS at the end of every batch.
 
+mod compress;
 mod file;
+mod otlp;
+mod reopen;
+mod rotate;
 mod stdio;
+mod syslog;
 
 use crate::config::doc::Section;
-use crate::encode::Format;
+use crate::encode::{Format, Meta};
 use crate::error::Result;
 use crate::level::Level;
 use serde_json::Value as Json;
 use std::io;
 
 pub use file::{FileConfig, FileSink};
+pub use otlp::{OtlpConfig, OtlpSink};
+pub use reopen::request_reopen;
+pub use rotate::{Clock, Rotate};
 pub use stdio::{Stdio, Stream};
+pub use syslog::{Facility, SyslogConfig, SyslogSink, Transport};
 
+/// Where encoded lines go.
+///
+/// Contract, as the writer thread relies on it:
+/// - `write` takes one line (newline included) and may buffer it.
+/// - `flush` ends a batch: a local sink (file, stdio) hands everything to
+///   the OS; a network sink hands it to its delivery machinery (socket or
+///   sender thread). It never blocks longer than the sink's own timeout.
+/// - `sync` runs on `Logger::flush` and `close` on shutdown, after
+///   `flush`: both return once every line written so far was delivered,
+///   or kept for retry after a failed attempt, or counted as lost, within
+///   the sink's documented bound.
+/// - A sink returning `Some` from `take_losses` counts its own losses
+///   exactly (lines kept in a retry buffer are not lost); the writer then
+///   uses only those numbers. A sink returning `None` loses what a failed
+///   `write`/`flush` held, and the writer counts those lines.
 pub trait Sink: Send {
     /// One encoded line, newline included. May buffer.
     fn write(&mut self, line: &[u8], level: Level) -> io::Result<()>;
-    /// End of a batch, and on `flush()`: everything written so far must
-    /// reach the OS (or the receiver) before this returns `Ok`.
+    /// End of a batch (see the trait's contract).
     fn flush(&mut self) -> io::Result<()>;
     /// For error reports: `file logs/app.log`, `stdout`.
     fn describe(&self) -> String;
+    /// `Logger::flush`: wait (bounded) until what was written is delivered.
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Shutdown: deliver what is left within the sink's bound, count the rest.
+    fn close(&mut self) -> io::Result<()> {
+        self.sync()
+    }
+    /// Errors and lost lines since the last call, for sinks that keep
+    /// their own account (see the trait's contract).
+    fn take_losses(&mut self) -> Option<Losses> {
+        None
+    }
+}
+
+/// What a self-accounting sink lost since it was last asked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Losses {
+    /// Failed operations (writes, connects, requests).
+    pub errors: u64,
+    /// Lines given up on for good.
+    pub dropped: u64,
+    /// The latest error, for the stderr report.
+    pub last_error: Option<String>,
+}
+
+impl Losses {
+    /// Records one failure of an operation that lost `dropped` lines.
+    pub fn fail(&mut self, dropped: u64, err: impl std::fmt::Display) {
+        self.errors += 1;
+        self.dropped += dropped;
+        self.last_error = Some(err.to_string());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors == 0 && self.dropped == 0
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +89,8 @@ pub enum SinkKind {
     Stdout,
     Stderr,
     File(FileConfig),
+    Syslog(SyslogConfig),
+    Otlp(OtlpConfig),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,13 +117,19 @@ impl SinkConfig {
             Some(Json::String(t)) if t == "stdout" => SinkKind::Stdout,
             Some(Json::String(t)) if t == "stderr" => SinkKind::Stderr,
             Some(Json::String(t)) if t == "file" => SinkKind::File(FileConfig::parse(&mut s)?),
-            Some(other) => {
-                return Err(s.error("type", other, "\"stdout\", \"stderr\" or \"file\""))
+            Some(Json::String(t)) if t == "syslog" => {
+                SinkKind::Syslog(SyslogConfig::parse(&mut s)?)
             }
-            None => return Err(s.error("type", &Json::Null, "\"stdout\", \"stderr\" or \"file\"")),
+            Some(Json::String(t)) if t == "otlp" => SinkKind::Otlp(OtlpConfig::parse(&mut s)?),
+            Some(other) => return Err(s.error("type", other, SINK_TYPES)),
+            None => return Err(s.error("type", &Json::Null, SINK_TYPES)),
         };
         let min_level = s.level("min_level")?;
-        let format = s.parse("format", Format::NAMES)?;
+        let mut format = s.parse("format", Format::NAMES)?;
+        if matches!(kind, SinkKind::Otlp(_)) && format.is_none() {
+            // Each line then already is the LogRecord the sink sends.
+            format = Some(Format::Otel);
+        }
         s.finish()?;
         Ok(SinkConfig {
             kind,
@@ -70,13 +138,32 @@ impl SinkConfig {
         })
     }
 
-    /// Opens the sink. `color` applies to terminal streams in `text`.
+    /// Opens the sink without service metadata.
     pub fn open(&self) -> io::Result<Box<dyn Sink>> {
+        self.open_with(&Meta::default())
+    }
+
+    /// Opens the sink; `meta` names the service to syslog (app-name) and
+    /// OTLP (resource attributes).
+    pub fn open_with(&self, meta: &Meta) -> io::Result<Box<dyn Sink>> {
         Ok(match &self.kind {
             SinkKind::Stdout => Box::new(Stdio::new(Stream::Stdout)),
             SinkKind::Stderr => Box::new(Stdio::new(Stream::Stderr)),
             SinkKind::File(f) => Box::new(FileSink::open(f)?),
+            SinkKind::Syslog(c) => Box::new(SyslogSink::open(c, meta)?),
+            SinkKind::Otlp(c) => Box::new(OtlpSink::open(c, meta)?),
         })
+    }
+
+    /// How errors name this sink: `stdout`, `file logs/app.log`.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            SinkKind::Stdout => "stdout".into(),
+            SinkKind::Stderr => "stderr".into(),
+            SinkKind::File(f) => format!("file {}", f.path.display()),
+            SinkKind::Syslog(c) => c.describe(),
+            SinkKind::Otlp(c) => c.describe(),
+        }
     }
 
     /// True when this sink writes to a terminal and colour is allowed.
@@ -88,10 +175,12 @@ impl SinkConfig {
         match self.kind {
             SinkKind::Stdout => io::stdout().is_terminal(),
             SinkKind::Stderr => io::stderr().is_terminal(),
-            SinkKind::File(_) => false,
+            SinkKind::File(_) | SinkKind::Syslog(_) | SinkKind::Otlp(_) => false,
         }
     }
 }
+
+const SINK_TYPES: &str = "\"stdout\", \"stderr\", \"file\", \"syslog\" or \"otlp\"";
 
 /// Lines are buffered up to this size before a batch ends.
 pub(crate) const BUFFER_LIMIT: usize = 256 * 1024;

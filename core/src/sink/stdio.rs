@@ -1,8 +1,13 @@
-//! stdout and stderr.
+//! stdout and stderr, written straight to file descriptors 1 and 2.
+//! Going around `std::io::stdout()` means no process-wide lock that a
+//! forked child could inherit while held, and no second buffer.
 
 use super::{Sink, BUFFER_LIMIT};
 use crate::level::Level;
+use std::fs::File;
 use std::io::{self, Write};
+use std::mem::ManuallyDrop;
+use std::os::fd::FromRawFd;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stream {
@@ -22,6 +27,13 @@ impl Stdio {
             buf: Vec::with_capacity(16 * 1024),
         }
     }
+
+    fn fd(&self) -> i32 {
+        match self.stream {
+            Stream::Stdout => 1,
+            Stream::Stderr => 2,
+        }
+    }
 }
 
 impl Sink for Stdio {
@@ -37,13 +49,10 @@ impl Sink for Stdio {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let result = match self.stream {
-            Stream::Stdout => {
-                let mut out = io::stdout().lock();
-                out.write_all(&self.buf).and_then(|_| out.flush())
-            }
-            Stream::Stderr => io::stderr().lock().write_all(&self.buf),
-        };
+        // SAFETY: borrows the process's standard descriptor without owning
+        // it (ManuallyDrop: never closed here).
+        let mut out = ManuallyDrop::new(unsafe { File::from_raw_fd(self.fd()) });
+        let result = out.write_all(&self.buf);
         self.buf.clear();
         result
     }

@@ -1,0 +1,340 @@
+//! Loggers: create, log, flush, free.
+
+use crate::status::{clear_error, fail, guard, lf_status, set_error};
+use crate::strings::{owned, text};
+use logfort_core::{Config, Level, Logger, Record, Value};
+use std::ffi::c_char;
+use std::time::Duration;
+
+/// A logger: a queue and the writer thread behind it. Opaque.
+pub struct lf_logger {
+    inner: Logger,
+}
+
+/// Levels on the shared numeric scale; any int is accepted by lf_log
+/// (custom levels round down to the nearest named one).
+#[repr(C)]
+pub enum lf_level {
+    LF_TRACE = 5,
+    LF_DEBUG = 10,
+    LF_INFO = 20,
+    LF_NOTICE = 25,
+    LF_WARNING = 30,
+    LF_ERROR = 40,
+    LF_CRITICAL = 50,
+}
+
+/// Which member of an lf_kv holds the value.
+#[repr(C)]
+pub enum lf_kind {
+    /// `str`: a NUL-terminated UTF-8 string.
+    LF_STRING = 0,
+    /// `i`: a 64-bit integer.
+    LF_INT = 1,
+    /// `d`: a double (NaN and infinities are written as strings).
+    LF_DOUBLE = 2,
+    /// `i`: false when 0, true otherwise.
+    LF_BOOL = 3,
+    /// `str`: JSON text (object, array, ...); kept as a string if invalid.
+    LF_JSON = 4,
+    /// No value: JSON null.
+    LF_NULL = 5,
+}
+
+/// One field for lf_log_kv. `kind` is an lf_kind.
+#[repr(C)]
+pub struct lf_kv {
+    pub key: *const c_char,
+    pub kind: i32,
+    pub str: *const c_char,
+    pub i: i64,
+    pub d: f64,
+}
+
+/// Creates a logger. `config_json` is the configuration document (NULL
+/// or "" for defaults, or the file named by LOG_CONFIG); LOG_* environment
+/// variables override it. On success `*out` owns the logger; on failure it
+/// is set to NULL and lf_last_error() names the offending key.
+///
+/// # Safety
+/// `config_json` is NULL or a NUL-terminated string; `out` is a valid
+/// pointer to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn lf_logger_new(
+    config_json: *const c_char,
+    out: *mut *mut lf_logger,
+) -> lf_status {
+    guard(|| {
+        if out.is_null() {
+            set_error("out is NULL");
+            return lf_status::LF_NULL_ARGUMENT;
+        }
+        // SAFETY: checked non-NULL above; the caller provides the storage.
+        unsafe { *out = std::ptr::null_mut() };
+        let doc = if config_json.is_null() {
+            None
+        } else {
+            // SAFETY: forwarded from the caller's contract.
+            match unsafe { text(config_json, "config_json") } {
+                Ok((_, true)) => {
+                    set_error("config_json is not valid UTF-8");
+                    return lf_status::LF_INVALID_UTF8;
+                }
+                Ok((d, false)) => Some(d.into_owned()),
+                Err(s) => return s,
+            }
+        };
+        match Config::load(doc.as_deref()).and_then(Logger::new) {
+            Ok(inner) => {
+                // SAFETY: as above.
+                unsafe { *out = Box::into_raw(Box::new(lf_logger { inner })) };
+                clear_error();
+                lf_status::LF_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Writes everything queued, stops the writer and frees the logger.
+/// NULL is ignored. Waits at most 10 s for a stuck sink.
+///
+/// # Safety
+/// `logger` comes from lf_logger_new, is freed once, and no other call on
+/// it runs concurrently or afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn lf_logger_free(logger: *mut lf_logger) {
+    if !logger.is_null() {
+        // SAFETY: the caller hands back ownership from lf_logger_new.
+        let boxed = unsafe { Box::from_raw(logger) };
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
+    }
+}
+
+/// Borrows the logger behind a handle, or reports NULL.
+pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logger, lf_status> {
+    // SAFETY: a non-NULL handle comes from lf_logger_new and is alive.
+    match unsafe { logger.as_ref() } {
+        Some(l) => Ok(&l.inner),
+        None => {
+            set_error("logger is NULL");
+            Err(lf_status::LF_NULL_ARGUMENT)
+        }
+    }
+}
+
+/// Starts a record: NULL checks first, then the level (a filtered call
+/// touches no string), then the strings.
+unsafe fn begin(
+    logger: *const lf_logger,
+    level: i32,
+    logger_name: *const c_char,
+    message: *const c_char,
+) -> Result<Option<(&'static Logger, Record, bool)>, lf_status> {
+    // SAFETY: forwarded from the caller's contract.
+    let l: &'static Logger = unsafe { logger_ref(logger) }?;
+    for (p, name) in [(logger_name, "logger_name"), (message, "message")] {
+        if p.is_null() {
+            set_error(format!("{name} is NULL"));
+            return Err(lf_status::LF_NULL_ARGUMENT);
+        }
+    }
+    let level = Level::from_number(level as i64);
+    if !l.enabled(level) {
+        return Ok(None);
+    }
+    // SAFETY: forwarded from the caller's contract.
+    let (name, bad_name) = unsafe { text(logger_name, "logger_name") }?;
+    // SAFETY: forwarded from the caller's contract.
+    let (msg, bad_msg) = unsafe { text(message, "message") }?;
+    Ok(Some((
+        l,
+        Record::new(level, name, msg),
+        bad_name || bad_msg,
+    )))
+}
+
+/// Queues the record and turns the outcome into a status.
+pub(crate) fn finish(
+    l: &Logger,
+    rec: Record,
+    lossy: bool,
+    json_error: Option<String>,
+) -> lf_status {
+    if let Err(e) = l.log(rec) {
+        return fail(e);
+    }
+    if let Some(e) = json_error {
+        set_error(e);
+        return lf_status::LF_INVALID_JSON;
+    }
+    if lossy {
+        set_error("a string was not valid UTF-8; invalid bytes were replaced by U+FFFD");
+        return lf_status::LF_INVALID_UTF8;
+    }
+    clear_error();
+    lf_status::LF_OK
+}
+
+/// Logs one record. `fields_json` is NULL or a JSON object whose members
+/// become the record's fields (parsed, masked and encoded on the writer
+/// thread). Returns quickly: the caller never formats or does I/O.
+///
+/// # Safety
+/// `logger` is a live handle; the strings are NUL-terminated or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lf_log(
+    logger: *const lf_logger,
+    level: i32,
+    logger_name: *const c_char,
+    message: *const c_char,
+    fields_json: *const c_char,
+) -> lf_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let (l, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+            Ok(Some(started)) => started,
+            Ok(None) => return lf_status::LF_OK,
+            Err(s) => return s,
+        };
+        let mut json_error = None;
+        if !fields_json.is_null() {
+            // SAFETY: forwarded from the caller's contract.
+            let (json, bad) = unsafe { text(fields_json, "fields_json") }.unwrap_or_default();
+            lossy |= bad;
+            if let Err(e) = check_object(&json) {
+                json_error = Some(format!(
+                    "fields_json: {e}; kept as the string field \"fields\""
+                ));
+                rec.fields
+                    .push(("fields".into(), Value::Str(json.into_owned())));
+            } else {
+                rec.raw_fields = Some(json.into_owned());
+            }
+        }
+        finish(l, rec, lossy, json_error)
+    })
+}
+
+/// Validates JSON object text without building it (cheap, no allocation).
+pub(crate) fn check_object(json: &str) -> Result<(), String> {
+    if !json.trim_start().starts_with('{') {
+        return Err("expected a JSON object".into());
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(json)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Logs one record with typed fields, the fastest call: no JSON parsing.
+///
+/// # Safety
+/// `logger` is a live handle; the strings are NUL-terminated or NULL;
+/// `fields` points to `n` lf_kv (or is NULL when `n` is 0).
+#[no_mangle]
+pub unsafe extern "C" fn lf_log_kv(
+    logger: *const lf_logger,
+    level: i32,
+    logger_name: *const c_char,
+    message: *const c_char,
+    fields: *const lf_kv,
+    n: usize,
+) -> lf_status {
+    guard(|| {
+        if fields.is_null() && n > 0 {
+            set_error("fields is NULL but n > 0");
+            return lf_status::LF_NULL_ARGUMENT;
+        }
+        // SAFETY: forwarded from the caller's contract.
+        let (l, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+            Ok(Some(started)) => started,
+            Ok(None) => return lf_status::LF_OK,
+            Err(s) => return s,
+        };
+        let kvs = if n == 0 {
+            &[][..]
+        } else {
+            // SAFETY: the caller passes `n` valid lf_kv at `fields`.
+            unsafe { std::slice::from_raw_parts(fields, n) }
+        };
+        rec.fields.reserve(kvs.len());
+        for (idx, kv) in kvs.iter().enumerate() {
+            // SAFETY: forwarded from the caller's contract.
+            let (key, bad_key) = match unsafe { text(kv.key, &format!("fields[{idx}].key")) } {
+                Ok(k) => k,
+                Err(s) => return s,
+            };
+            let str_value = |name: &str| -> Result<(String, bool), lf_status> {
+                // SAFETY: forwarded from the caller's contract.
+                unsafe { text(kv.str, name) }.map(|(s, bad)| (s.into_owned(), bad))
+            };
+            let (value, bad_value) = match kv.kind {
+                0 | 4 => match str_value(&format!("fields[{idx}].str")) {
+                    Ok((s, bad)) if kv.kind == 0 => (Value::Str(s), bad),
+                    Ok((s, bad)) => (Value::Raw(s), bad),
+                    Err(s) => return s,
+                },
+                1 => (Value::Int(kv.i), false),
+                2 => (Value::Float(kv.d), false),
+                3 => (Value::Bool(kv.i != 0), false),
+                5 => (Value::Null, false),
+                other => {
+                    set_error(format!(
+                        "fields[{idx}].kind is {other}, expected an lf_kind (0..=5)"
+                    ));
+                    return lf_status::LF_INVALID_ARGUMENT;
+                }
+            };
+            lossy |= bad_key || bad_value;
+            rec.fields.push((key.into_owned(), value));
+        }
+        finish(l, rec, lossy, None)
+    })
+}
+
+/// Returns once every record logged before the call (from any thread) is
+/// written to every sink, or LF_TIMEOUT after `timeout_ms`.
+///
+/// # Safety
+/// `logger` is a live handle or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lf_flush(logger: *const lf_logger, timeout_ms: u32) -> lf_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let l = match unsafe { logger_ref(logger) } {
+            Ok(l) => l,
+            Err(s) => return s,
+        };
+        match l.flush(Duration::from_millis(timeout_ms as u64)) {
+            Ok(()) => {
+                clear_error();
+                lf_status::LF_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// The logger's counters in the Prometheus text format. `*out` receives a
+/// string to release with lf_string_free.
+///
+/// # Safety
+/// `logger` is a live handle; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn lf_metrics(logger: *const lf_logger, out: *mut *mut c_char) -> lf_status {
+    guard(|| {
+        if out.is_null() {
+            set_error("out is NULL");
+            return lf_status::LF_NULL_ARGUMENT;
+        }
+        // SAFETY: forwarded from the caller's contract.
+        let l = match unsafe { logger_ref(logger) } {
+            Ok(l) => l,
+            Err(s) => return s,
+        };
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = owned(l.metrics().to_prometheus()) };
+        clear_error();
+        lf_status::LF_OK
+    })
+}

@@ -1,0 +1,56 @@
+//! Borrowing C strings, handing out owned ones, and the version.
+
+use crate::status::{lf_status, set_error};
+use std::borrow::Cow;
+use std::ffi::{c_char, CStr, CString};
+
+/// A borrowed C string as text. NULL is an error naming the argument;
+/// invalid UTF-8 is replaced, and reported through the flag.
+pub(crate) unsafe fn text<'a>(
+    p: *const c_char,
+    name: &str,
+) -> Result<(Cow<'a, str>, bool), lf_status> {
+    if p.is_null() {
+        set_error(format!("{name} is NULL"));
+        return Err(lf_status::LF_NULL_ARGUMENT);
+    }
+    // SAFETY: the caller passes a NUL-terminated string valid for the call.
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    Ok(match std::str::from_utf8(bytes) {
+        Ok(s) => (Cow::Borrowed(s), false),
+        Err(_) => (String::from_utf8_lossy(bytes), true),
+    })
+}
+
+/// Hands a Rust string to C (interior NULs become spaces).
+pub(crate) fn owned(s: String) -> *mut c_char {
+    let s = if s.contains('\0') {
+        s.replace('\0', " ")
+    } else {
+        s
+    };
+    CString::new(s).map_or(std::ptr::null_mut(), CString::into_raw)
+}
+
+/// Releases a string returned by lf_mask or lf_metrics. NULL is ignored.
+///
+/// # Safety
+/// `s` must come from this library and not have been freed before.
+#[no_mangle]
+pub unsafe extern "C" fn lf_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        // SAFETY: created by CString::into_raw in `owned`.
+        let _ = std::panic::catch_unwind(|| drop(unsafe { CString::from_raw(s) }));
+    }
+}
+
+/// The library version, e.g. "0.1.0". Static; never freed.
+#[no_mangle]
+pub extern "C" fn lf_version() -> *const c_char {
+    static VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
+    VERSION.as_ptr()
+}

@@ -1,0 +1,415 @@
+//! The JSON Schema subset custom schemas are written in: `type`, `enum`,
+//! `pattern`, `minimum`, `maximum`, `maxLength`, `required`,
+//! `properties`, plus `format` (`ip`, `ipv4`, `ipv6`). Compiled once from
+//! configuration (bad schemas are configuration errors naming the key);
+//! checked on the writer thread against the record's values.
+
+use crate::config::doc::Section;
+use crate::error::{Error, Result};
+use crate::value::Value;
+use regex::Regex;
+use serde_json::Value as Json;
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A JSON type name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Object,
+    Array,
+    Null,
+}
+
+impl Kind {
+    const NAMES: &'static str =
+        "a type name (string, number, integer, boolean, object, array, null) or an array of them";
+
+    fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "string" => Kind::String,
+            "number" => Kind::Number,
+            "integer" => Kind::Integer,
+            "boolean" => Kind::Boolean,
+            "object" => Kind::Object,
+            "array" => Kind::Array,
+            "null" => Kind::Null,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::Number => "number",
+            Kind::Integer => "integer",
+            Kind::Boolean => "boolean",
+            Kind::Object => "object",
+            Kind::Array => "array",
+            Kind::Null => "null",
+        }
+    }
+
+    fn article(self) -> &'static str {
+        match self {
+            Kind::Integer | Kind::Object | Kind::Array => "an",
+            _ => "a",
+        }
+    }
+}
+
+/// String formats the subset knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Ip,
+    Ipv4,
+    Ipv6,
+}
+
+impl Format {
+    fn check(self, s: &str) -> bool {
+        match self {
+            Format::Ip => s.parse::<IpAddr>().is_ok(),
+            Format::Ipv4 => s.parse::<Ipv4Addr>().is_ok(),
+            Format::Ipv6 => s.parse::<Ipv6Addr>().is_ok(),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Format::Ip => "an IP address",
+            Format::Ipv4 => "an IPv4 address",
+            Format::Ipv6 => "an IPv6 address",
+        }
+    }
+}
+
+/// A compiled `pattern`; equal when the source text is.
+#[derive(Clone, Debug)]
+pub struct Pattern(pub Regex);
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+/// One schema (or one property's schema).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Node {
+    /// Empty: any type.
+    pub types: Vec<Kind>,
+    pub enumeration: Option<Vec<Value>>,
+    pub pattern: Option<Pattern>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub max_length: Option<usize>,
+    pub format: Option<Format>,
+    pub required: Vec<String>,
+    pub properties: Vec<(String, Node)>,
+    /// `key_hash` of each `required` name and each property name, so
+    /// that looking a record's field up is mostly integer comparisons.
+    required_hashes: Vec<u64>,
+    property_hashes: Vec<u64>,
+}
+
+/// A hash of a field name, eight bytes per step: a cheap, stable
+/// pre-filter for name lookups (equal names always have equal hashes; a
+/// match is confirmed by comparing the names).
+pub const fn key_hash(name: &str) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let b = name.as_bytes();
+    let mut h = K ^ b.len() as u64;
+    let mut i = 0;
+    while i < b.len() {
+        let mut chunk = 0u64;
+        let mut j = 0;
+        while j < 8 && i + j < b.len() {
+            chunk |= (b[i + j] as u64) << (8 * j);
+            j += 1;
+        }
+        h = (h ^ chunk).wrapping_mul(K).rotate_left(29);
+        i += 8;
+    }
+    h
+}
+
+/// A value as validation sees it: a field's value, or a string the record
+/// holds directly (its level, logger, message, context ids).
+#[derive(Clone, Copy, Debug)]
+pub enum Seen<'a> {
+    Value(&'a Value),
+    Str(&'a str),
+}
+
+impl<'a> Seen<'a> {
+    fn as_str(self) -> Option<&'a str> {
+        match self {
+            Seen::Str(s) => Some(s),
+            Seen::Value(Value::Str(s) | Value::Raw(s)) => Some(s),
+            Seen::Value(_) => None,
+        }
+    }
+
+    fn as_f64(self) -> Option<f64> {
+        match self {
+            Seen::Value(v) => v.as_f64(),
+            Seen::Str(_) => None,
+        }
+    }
+
+    fn is(self, kind: Kind) -> bool {
+        let Seen::Value(v) = self else {
+            return kind == Kind::String;
+        };
+        match (kind, v) {
+            (Kind::String, Value::Str(_) | Value::Raw(_)) => true,
+            (Kind::Number, Value::Int(_) | Value::UInt(_) | Value::Float(_)) => true,
+            (Kind::Integer, Value::Int(_) | Value::UInt(_)) => true,
+            (Kind::Integer, Value::Float(f)) => f.is_finite() && f.fract() == 0.0,
+            (Kind::Boolean, Value::Bool(_)) => true,
+            (Kind::Object, Value::Object(_)) => true,
+            (Kind::Array, Value::Array(_)) => true,
+            (Kind::Null, Value::Null) => true,
+            _ => false,
+        }
+    }
+
+    /// JSON equality: numbers compare by value whatever their kind.
+    fn equals(self, other: &Value) -> bool {
+        match (self.as_f64(), other.as_f64()) {
+            (Some(a), Some(b)) => return a == b,
+            (None, None) => {}
+            _ => return false,
+        }
+        match (self, other) {
+            (Seen::Value(v), _) if v.as_str().is_none() => v == other,
+            _ => self.as_str().is_some() && self.as_str() == other.as_str(),
+        }
+    }
+}
+
+impl Node {
+    /// Reads the keywords of one schema object; the caller finishes the
+    /// section (so that it may accept keys of its own beside them).
+    pub fn parse(s: &mut Section<'_>) -> Result<Node> {
+        for annotation in [
+            "title",
+            "description",
+            "$comment",
+            "$schema",
+            "$id",
+            "examples",
+        ] {
+            let _ = s.get(annotation);
+        }
+        let mut node = Node::default();
+        if let Some(t) = s.get("type") {
+            let names: Vec<&Json> = match t {
+                Json::Array(items) if !items.is_empty() => items.iter().collect(),
+                Json::Array(_) => vec![t],
+                single => vec![single],
+            };
+            for n in names {
+                match n.as_str().and_then(Kind::parse) {
+                    Some(k) => node.types.push(k),
+                    None => return Err(s.error("type", t, Kind::NAMES)),
+                }
+            }
+        }
+        if let Some(e) = s.get("enum") {
+            match e {
+                Json::Array(items) if !items.is_empty() => {
+                    node.enumeration = Some(items.iter().cloned().map(Value::from).collect())
+                }
+                _ => return Err(s.error("enum", e, "a non-empty array of values")),
+            }
+        }
+        if let Some(p) = s.str("pattern")? {
+            let re = Regex::new(p).map_err(|e| {
+                Error::Config(format!(
+                    "`{}`: invalid regular expression: {e}",
+                    s.path_of("pattern")
+                ))
+            })?;
+            node.pattern = Some(Pattern(re));
+        }
+        for (key, slot) in [
+            ("minimum", &mut node.minimum),
+            ("maximum", &mut node.maximum),
+        ] {
+            if let Some(v) = s.get(key) {
+                *slot = Some(v.as_f64().ok_or_else(|| s.error(key, v, "a number"))?);
+            }
+        }
+        node.max_length = s
+            .uint("max_length", 0, u32::MAX as u64)?
+            .map(|n| n as usize);
+        if let Some(f) = s.get("format") {
+            node.format = Some(match f.as_str() {
+                Some("ip") => Format::Ip,
+                Some("ipv4") => Format::Ipv4,
+                Some("ipv6") => Format::Ipv6,
+                _ => return Err(s.error("format", f, "\"ip\", \"ipv4\" or \"ipv6\"")),
+            });
+        }
+        node.required = s.strings("required")?.unwrap_or_default();
+        if let Some(props) = s.get("properties") {
+            let Json::Object(map) = props else {
+                return Err(s.error("properties", props, "an object of field name → schema"));
+            };
+            let base = s.path_of("properties");
+            for (name, v) in map {
+                let mut sub = Section::new(&format!("{base}.{name}"), v)?;
+                let child = Node::parse(&mut sub)?;
+                sub.finish()?;
+                node.properties.push((name.clone(), child));
+            }
+        }
+        node.required_hashes = node.required.iter().map(|n| key_hash(n)).collect();
+        node.property_hashes = node.properties.iter().map(|(n, _)| key_hash(n)).collect();
+        Ok(node)
+    }
+
+    /// Compiles a schema document given as JSON text (the built-ins).
+    pub fn from_json(path: &str, text: &str) -> Result<Node> {
+        let json: Json = serde_json::from_str(text)
+            .map_err(|e| Error::Config(format!("`{path}`: not valid JSON: {e}")))?;
+        let mut s = Section::new(path, &json)?;
+        let node = Node::parse(&mut s)?;
+        s.finish()?;
+        Ok(node)
+    }
+
+    /// Every field path this schema can report a violation for, in order.
+    pub fn paths(&self, prefix: &str, out: &mut Vec<String>) {
+        for name in &self.required {
+            push_unique(out, join(prefix, name));
+        }
+        for (name, child) in &self.properties {
+            let path = join(prefix, name);
+            push_unique(out, path.clone());
+            child.paths(&path, out);
+        }
+    }
+
+    /// Checks the members of an object (the record at the top level)
+    /// through `get(name, key_hash(name))`; calls `report(path, rule)`
+    /// per violation. Rules name the constraint, never the offending value.
+    pub fn check_members<'a>(
+        &self,
+        prefix: &str,
+        get: &dyn Fn(&str, u64) -> Option<Seen<'a>>,
+        report: &mut dyn FnMut(String, String),
+    ) {
+        for (name, h) in self.required.iter().zip(&self.required_hashes) {
+            if get(name, *h).is_none() {
+                report(join(prefix, name), "is required".to_owned());
+            }
+        }
+        for ((name, child), h) in self.properties.iter().zip(&self.property_hashes) {
+            if let Some(v) = get(name, *h) {
+                child.check_value(prefix, name, v, report);
+            }
+        }
+    }
+
+    fn check_value(
+        &self,
+        prefix: &str,
+        name: &str,
+        v: Seen<'_>,
+        report: &mut dyn FnMut(String, String),
+    ) {
+        let mut fail = |rule: String| report(join(prefix, name), rule);
+        if !self.types.is_empty() && !self.types.iter().any(|k| v.is(*k)) {
+            return fail(type_rule(&self.types));
+        }
+        if let Some(choices) = &self.enumeration {
+            if !choices.iter().any(|c| v.equals(c)) {
+                fail(enum_rule(choices));
+            }
+        }
+        if let Some(s) = v.as_str() {
+            if let Some(max) = self.max_length {
+                if s.len() > max && s.chars().count() > max {
+                    fail(format!("must be at most {max} characters"));
+                }
+            }
+            if let Some(p) = &self.pattern {
+                if !p.0.is_match(s) {
+                    fail(format!("must match pattern {}", p.0.as_str()));
+                }
+            }
+            if let Some(f) = self.format {
+                if !f.check(s) {
+                    fail(format!("must be {}", f.describe()));
+                }
+            }
+        }
+        if let Some(n) = v.as_f64() {
+            if let Some(min) = self.minimum {
+                if n.is_nan() || n < min {
+                    fail(format!("must be >= {min}"));
+                }
+            }
+            if let Some(max) = self.maximum {
+                if n.is_nan() || n > max {
+                    fail(format!("must be <= {max}"));
+                }
+            }
+        }
+        if let Seen::Value(obj @ Value::Object(_)) = v {
+            if !self.required.is_empty() || !self.properties.is_empty() {
+                let path = join(prefix, name);
+                self.check_members(&path, &|k, _| obj.get(k).map(Seen::Value), report);
+            }
+        }
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn push_unique(out: &mut Vec<String>, path: String) {
+    if !out.contains(&path) {
+        out.push(path);
+    }
+}
+
+fn type_rule(types: &[Kind]) -> String {
+    match types {
+        [one] => format!("must be {} {}", one.article(), one.as_str()),
+        many => {
+            let names: Vec<&str> = many.iter().map(|k| k.as_str()).collect();
+            format!("must be of type {}", names.join(" or "))
+        }
+    }
+}
+
+/// The allowed values come from configuration, so naming them is safe.
+fn enum_rule(choices: &[Value]) -> String {
+    let mut s = String::from("must be one of ");
+    for (i, c) in choices.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        match c {
+            Value::Str(t) => s.push_str(t),
+            other => {
+                let mut buf = Vec::new();
+                crate::encode::write::value(&mut buf, other);
+                let _ = write!(s, "{}", String::from_utf8_lossy(&buf));
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,266 @@
+//! The pipeline end to end: records from many threads through the queue
+//! and the writer into files, with exact counts.
+
+use logfort_core::{Config, Error, Level, Logger, Record};
+use std::time::Duration;
+
+fn file_config(path: &std::path::Path, extra: &str) -> Config {
+    Config::from_json(&format!(
+        r#"{{"sinks":[{{"type":"file","path":{:?}}}]{extra}}}"#,
+        path.to_str().unwrap()
+    ))
+    .unwrap()
+}
+
+fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("torn or invalid line {l:?}: {e}"))
+        })
+        .collect()
+}
+
+#[test]
+fn eight_threads_block_policy_loses_nothing_and_keeps_order() {
+    const THREADS: u64 = 8;
+    const PER: u64 = 250_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/app.log");
+    let logger = Logger::new(file_config(&path, "")).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let logger = &logger;
+            s.spawn(move || {
+                for i in 0..PER {
+                    logger
+                        .log(
+                            Record::new(Level::Info, "load", "tick")
+                                .field("t", t)
+                                .field("i", i),
+                        )
+                        .unwrap();
+                }
+            });
+        }
+    });
+    logger.flush(Duration::from_secs(60)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut next = vec![0u64; THREADS as usize];
+    let mut count = 0u64;
+    for line in text.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"));
+        let (t, i) = (v["t"].as_u64().unwrap() as usize, v["i"].as_u64().unwrap());
+        assert_eq!(i, next[t], "thread {t} out of order");
+        next[t] += 1;
+        count += 1;
+    }
+    assert_eq!(count, THREADS * PER);
+    assert_eq!(next, vec![PER; THREADS as usize]);
+    assert_eq!(
+        logger.metrics().get("logfort_records_written_total", &[]),
+        THREADS * PER
+    );
+}
+
+#[test]
+fn drop_policy_counts_every_dropped_record_and_reports_it() {
+    const PRODUCED: u64 = 200_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let logger = Logger::new(file_config(
+        &path,
+        r#","queue":{"capacity":1024,"overflow":"drop"}"#,
+    ))
+    .unwrap();
+    std::thread::scope(|s| {
+        for t in 0..4u64 {
+            let logger = &logger;
+            s.spawn(move || {
+                for i in 0..PRODUCED / 4 {
+                    logger
+                        .log(
+                            Record::new(Level::Info, "load", "x".repeat(200))
+                                .field("t", t)
+                                .field("i", i),
+                        )
+                        .unwrap();
+                }
+            });
+        }
+    });
+    logger.flush(Duration::from_secs(60)).unwrap();
+    let all = lines(&path);
+    let data = all.iter().filter(|v| v["logger"] == "load").count() as u64;
+    let reports: Vec<_> = all
+        .iter()
+        .filter(|v| v["message"] == "logfort.dropped")
+        .collect();
+    let reported: u64 = reports.iter().map(|v| v["dropped"].as_u64().unwrap()).sum();
+    let dropped = logger
+        .metrics()
+        .get("logfort_records_dropped_total", &[("reason", "queue_full")]);
+    assert!(dropped > 0, "the queue of 1024 should have overflowed");
+    assert_eq!(data + dropped, PRODUCED);
+    assert_eq!(
+        reported, dropped,
+        "every drop announced by a logfort.dropped record"
+    );
+    for r in reports {
+        assert_eq!(r["level"], "WARNING");
+        assert_eq!(r["logger"], "logfort");
+        assert_eq!(r["reason"], "queue_full");
+    }
+}
+
+#[test]
+fn flush_waits_for_everything_queued_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let logger = Logger::new(file_config(&path, "")).unwrap();
+    for round in 1..=3u64 {
+        for i in 0..1000 {
+            logger
+                .log(Record::new(Level::Info, "f", "m").field("i", i))
+                .unwrap();
+        }
+        logger.flush(Duration::from_secs(10)).unwrap();
+        assert_eq!(lines(&path).len() as u64, round * 1000);
+    }
+}
+
+#[test]
+fn shutdown_is_idempotent_and_later_records_are_refused_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let logger = Logger::new(file_config(&path, "")).unwrap();
+    logger.log(Record::new(Level::Info, "s", "before")).unwrap();
+    logger.shutdown(Duration::from_secs(10)).unwrap();
+    logger.shutdown(Duration::from_secs(10)).unwrap();
+    assert!(matches!(
+        logger.log(Record::new(Level::Info, "s", "after")),
+        Err(Error::Shutdown)
+    ));
+    assert!(matches!(
+        logger.flush(Duration::from_secs(1)),
+        Err(Error::Shutdown)
+    ));
+    assert_eq!(
+        logger
+            .metrics()
+            .get("logfort_records_dropped_total", &[("reason", "shutdown")]),
+        1
+    );
+    let all = lines(&path);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["message"], "before");
+}
+
+#[test]
+fn dropping_the_logger_writes_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    {
+        let logger = Logger::new(file_config(&path, "")).unwrap();
+        for i in 0..50_000 {
+            logger
+                .log(Record::new(Level::Info, "d", "m").field("i", i))
+                .unwrap();
+        }
+    }
+    assert_eq!(lines(&path).len(), 50_000);
+}
+
+#[test]
+fn per_sink_minimum_levels_and_caller_side_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("combined.log");
+    let errors = dir.path().join("error.log");
+    let config = Config::from_json(&format!(
+        r#"{{"level":"debug","sinks":[{{"type":"file","path":{:?}}},{{"type":"file","path":{:?},"min_level":"error"}}]}}"#,
+        all.to_str().unwrap(),
+        errors.to_str().unwrap()
+    ))
+    .unwrap();
+    let logger = Logger::new(config).unwrap();
+    assert!(!logger.enabled(Level::Trace));
+    assert!(logger.enabled(Level::Debug));
+    for level in Level::ALL {
+        logger
+            .log(Record::new(level, "lv", level.as_str()))
+            .unwrap();
+    }
+    logger.flush(Duration::from_secs(10)).unwrap();
+    let names = |p| {
+        lines(p)
+            .iter()
+            .map(|v| v["level"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&all),
+        ["DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"]
+    );
+    assert_eq!(names(&errors), ["ERROR", "CRITICAL"]);
+}
+
+#[test]
+fn a_failing_sink_is_counted_and_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.log");
+    let config = Config::from_json(&format!(
+        r#"{{"sinks":[{{"type":"file","path":"/dev/full"}},{{"type":"file","path":{:?}}}]}}"#,
+        good.to_str().unwrap()
+    ))
+    .unwrap();
+    let logger = Logger::new(config).unwrap();
+    for i in 0..100 {
+        logger
+            .log(Record::new(Level::Info, "f", "m").field("i", i))
+            .unwrap();
+    }
+    logger.flush(Duration::from_secs(10)).unwrap();
+    assert_eq!(lines(&good).len(), 100);
+    let m = logger.metrics();
+    assert_eq!(
+        m.get("logfort_sink_dropped_total", &[("sink", "file /dev/full")]),
+        100
+    );
+    assert!(m.get("logfort_sink_errors_total", &[("sink", "file /dev/full")]) >= 1);
+}
+
+#[test]
+fn raw_fields_from_callers_are_merged_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let logger = Logger::new(file_config(&path, "")).unwrap();
+    let mut rec = Record::new(Level::Info, "raw", "m").field("a", 1);
+    rec.raw_fields = Some(r#"{"b":{"c":[1,2]},"d":"e"}"#.into());
+    logger.log(rec).unwrap();
+    let mut bad = Record::new(Level::Info, "raw", "bad");
+    bad.raw_fields = Some("{not json".into());
+    logger.log(bad).unwrap();
+    logger.flush(Duration::from_secs(10)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let l: Vec<&str> = text.lines().collect();
+    assert!(
+        l[0].ends_with(r#""message":"m","a":1,"b":{"c":[1,2]},"d":"e","schema_version":"1.0"}"#),
+        "{}",
+        l[0]
+    );
+    assert!(
+        l[1].ends_with(r#""message":"bad","fields":"{not json","schema_version":"1.0"}"#),
+        "{}",
+        l[1]
+    );
+}
+
+#[test]
+fn opening_a_sink_that_cannot_be_opened_is_a_clear_error() {
+    let config =
+        Config::from_json(r#"{"sinks":[{"type":"file","path":"/proc/nope/app.log"}]}"#).unwrap();
+    let err = Logger::new(config).unwrap_err().to_string();
+    assert_eq!(err, "invalid configuration: `sinks[0]` (file /proc/nope/app.log): cannot open: No such file or directory (os error 2)");
+}
