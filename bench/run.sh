@@ -12,3 +12,7 @@ target/release/schema
 section "File sink: rotation + gzip vs plain file (bench/rust, rotate)"
 cargo build -q --release -p logfort-bench --bin rotate
 target/release/rotate
+
+section "Masking: scanner vs naive Regex::replace_all passes; DESIGN workload on vs off (bench/rust, mask)"
+cargo build -q --release -p logfort-bench --bin mask
+target/release/mask
