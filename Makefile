@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks deps venv test-python lint-python
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,7 +14,7 @@ help: ## list the targets
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c test-profiles test-schema test-sinks test-python ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, Python
+test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask test-python ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking, Python
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
@@ -23,6 +23,10 @@ test-rust: ## cargo tests of the workspace
 test-schema: ## context (W3C traceparent, correlation ids), schema validation, typed records
 	$(CARGO) test -q --release -p logfort-core --lib -- context:: schema:: audit::
 	$(CARGO) test -q --release -p logfort-core --test context_schema
+
+test-mask: ## masking engine: unit tests, shared vectors, properties
+	$(CARGO) test --release -p logfort-core --lib mask::
+	$(CARGO) test --release -p logfort-core --test mask_vectors --test mask_props
 
 test-header: ## include/logfort.h matches what cbindgen generates
 	bash ci/check-header.sh

@@ -13,6 +13,10 @@ section "File sink: rotation + gzip vs plain file (bench/rust, rotate)"
 cargo build -q --release -p logfort-bench --bin rotate
 target/release/rotate
 
+section "Masking: scanner vs naive Regex::replace_all passes; DESIGN workload on vs off (bench/rust, mask)"
+cargo build -q --release -p logfort-bench --bin mask
+target/release/mask
+
 section "Python: logfort vs the usual stacks, DESIGN.md workload (bench/python)"
 make -s venv
 .venv/bin/python -m pip install -q -r bench/python/requirements.txt

@@ -8,6 +8,7 @@ use crate::context;
 use crate::encode::{self, Format};
 use crate::error::{Error, Result};
 use crate::level::Level;
+use crate::mask::Masker;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::pipeline;
 use crate::record::Record;
@@ -33,6 +34,8 @@ pub struct Logger {
     /// Set under schema policy `strict`: records are validated here.
     strict: Option<Arc<Validator>>,
     gate: Arc<TypeGate>,
+    /// The masking engine, when masking is enabled.
+    masker: Option<Arc<Masker>>,
     /// Callers between the closed check and the end of their push.
     inflight: Arc<AtomicUsize>,
     closed: AtomicBool,
@@ -84,7 +87,9 @@ impl Logger {
             });
         }
         let schema = Validator::for_config(&config.schema);
-        let (stages, mut stage_reports) = pipeline::stages_with_schema(&config, schema.clone())?;
+        let masker = crate::mask::for_config(&config.mask)?;
+        let (stages, mut stage_reports) =
+            pipeline::stages_with_schema(&config, schema.clone(), masker.clone())?;
         let gate = Arc::new(TypeGate::new(&config.audit, &config.performance));
         stage_reports.push(gate.clone());
         let counters = Arc::new(Counters::default());
@@ -114,6 +119,7 @@ impl Logger {
             .concat(),
             strict: schema.filter(|v| v.policy() == Policy::Strict),
             gate,
+            masker,
             counters,
             config,
             inflight,
@@ -251,6 +257,21 @@ impl Logger {
 
     pub fn is_shut_down(&self) -> bool {
         self.closed.load(Acquire)
+    }
+
+    /// `text` masked with this logger's rules, as a record's strings
+    /// are; for callers that send something elsewhere (`lf_mask`). With
+    /// masking disabled the text comes back unchanged.
+    pub fn mask(&self, text: &str) -> String {
+        match &self.masker {
+            Some(m) => m.mask_str(text).into_owned(),
+            None => text.to_owned(),
+        }
+    }
+
+    /// The masking engine (its counters by rule), when masking is on.
+    pub fn masker(&self) -> Option<&Arc<Masker>> {
+        self.masker.as_ref()
     }
 
     /// Every counter of this logger.

@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::encode::{self, Encoder, Format};
 use crate::error::Result;
+use crate::mask::{MaskStage, Masker};
 use crate::metrics::Report;
 use crate::record::Record;
 use crate::schema::{SchemaStage, Validator};
@@ -17,20 +18,27 @@ pub(crate) type Stages = (Vec<Box<dyn Stage>>, Vec<Arc<dyn Report>>);
 /// The stages a configuration asks for, in order (validation before
 /// masking), and the counters they report.
 pub(crate) fn stages(config: &Config) -> Result<Stages> {
-    stages_with_schema(config, Validator::for_config(&config.schema))
+    let masker = crate::mask::for_config(&config.mask)?;
+    stages_with_schema(config, Validator::for_config(&config.schema), masker)
 }
 
-/// As `stages`, with the schema validator the caller already built (the
-/// logger keeps it to validate on the caller under policy `strict`).
+/// As `stages`, with the schema validator and the masker the caller
+/// already built (the logger keeps them: the validator to validate on the
+/// caller under policy `strict`, the masker for `Logger::mask`).
 pub(crate) fn stages_with_schema(
     _config: &Config,
     schema: Option<Arc<Validator>>,
+    masker: Option<Arc<Masker>>,
 ) -> Result<Stages> {
     let mut stages: Vec<Box<dyn Stage>> = Vec::new();
     let mut reports: Vec<Arc<dyn Report>> = Vec::new();
     if let Some(v) = schema {
         stages.push(Box::new(SchemaStage::new(v.clone())));
         reports.push(v);
+    }
+    if let Some(m) = masker {
+        stages.push(Box::new(MaskStage::new(m.clone())));
+        reports.push(m);
     }
     Ok((stages, reports))
 }

@@ -45,6 +45,7 @@ pub struct Config {
     pub schema: SchemaConfig,
     pub performance: PerformanceConfig,
     pub audit: AuditConfig,
+    pub mask: crate::mask::MaskConfig,
 }
 
 impl Default for Config {
@@ -65,6 +66,7 @@ impl Default for Config {
             schema: SchemaConfig::default(),
             performance: PerformanceConfig::default(),
             audit: AuditConfig::default(),
+            mask: Default::default(),
         }
     }
 }
@@ -150,6 +152,9 @@ impl Config {
         if let Some(sec) = s.section("audit")? {
             c.audit = AuditConfig::parse(sec)?;
         }
+        if let Some(m) = s.section("mask")? {
+            c.mask = crate::mask::MaskConfig::parse(m)?;
+        }
         s.finish()?;
         Ok(c)
     }
@@ -189,6 +194,12 @@ impl Config {
         }
         if let Some(b) = flag("LOG_AUDIT_ENABLED")? {
             self.audit.enabled = b;
+        }
+        if let Some(b) = flag("LOG_MASK_SENSITIVE_DATA")? {
+            self.mask.enabled = b;
+        }
+        if let Some(k) = env("LOG_MASK_HMAC_KEY").filter(|k| !k.is_empty()) {
+            self.mask.hmac_key = Some(k);
         }
         for (var, slot) in [
             ("LOG_SERVICE", &mut self.service),

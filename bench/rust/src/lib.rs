@@ -1,0 +1,4 @@
+//! Shared pieces of the logfort benchmarks (`make bench`).
+
+pub mod corpus;
+pub mod naive;

@@ -1,0 +1,254 @@
+//! Walks a record: every string the encoders write goes through the
+//! masker, and every member under a sensitive key is replaced whole.
+
+use super::detectors::SENSITIVE_KEY;
+use super::style::MASK;
+use super::Masker;
+use crate::context::Context;
+use crate::record::Record;
+use crate::value::{Value, MAX_DEPTH};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Keys seen before, on one writer: field names repeat from record to
+/// record, so whether a key is sensitive (and that nothing in the key
+/// itself needs masking) is worked out once. Only keys the detectors left
+/// untouched are kept, so every masking is still counted.
+///
+/// It also keeps the last context that needed no masking: a context bound
+/// once is shared by every record of a request, and the `Arc` held here
+/// keeps its address from being reused by another.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    enabled: bool,
+    sensitive: HashMap<Box<str>, bool>,
+    clean_context: Option<Arc<Context>>,
+}
+
+/// Distinct keys kept before the cache starts over.
+const CACHED_KEYS: usize = 4096;
+
+impl KeyCache {
+    pub fn new() -> KeyCache {
+        KeyCache {
+            enabled: true,
+            sensitive: HashMap::new(),
+            clean_context: None,
+        }
+    }
+}
+
+/// Replaces `s` by its masked form when anything matched; true if so.
+fn string(m: &Masker, s: &mut String) -> bool {
+    match m.mask_str(s) {
+        Cow::Borrowed(_) => false,
+        Cow::Owned(o) => {
+            *s = o;
+            true
+        }
+    }
+}
+
+pub fn record(m: &Masker, rec: &mut Record, cache: &mut KeyCache) {
+    string(m, &mut rec.message);
+    members(m, &mut rec.fields, 0, cache);
+    if let Some(ctx) = &rec.context {
+        let seen = cache
+            .clean_context
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c, ctx));
+        if !seen {
+            match context(m, ctx) {
+                Some(masked) => rec.context = Some(Arc::new(masked)),
+                None if cache.enabled => cache.clean_context = Some(ctx.clone()),
+                None => {}
+            }
+        }
+    }
+    if let Some(e) = &mut rec.exception {
+        string(m, &mut e.message);
+        if let Some(t) = &mut e.traceback {
+            string(m, t);
+        }
+    }
+    if let Some(t) = &mut rec.stack_trace {
+        string(m, t);
+    }
+    for e in &mut rec.schema_errors {
+        string(m, e);
+    }
+}
+
+/// Object members (or a record's fields) at `depth`.
+fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut KeyCache) -> bool {
+    let mut changed = false;
+    for (k, v) in ms {
+        changed |= member(m, k, v, depth, cache);
+    }
+    changed
+}
+
+fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut KeyCache) -> bool {
+    let known = cache.sensitive.get(k.as_str()).copied();
+    let sensitive = known.unwrap_or_else(|| m.is_sensitive_key(k));
+    let changed = if sensitive {
+        if v.as_str() == Some(MASK) {
+            false
+        } else {
+            *v = Value::Str(MASK.to_owned());
+            m.add(SENSITIVE_KEY, 1);
+            true
+        }
+    } else {
+        value(m, v, depth, cache)
+    };
+    if known.is_some() {
+        return changed;
+    }
+    let original = cache.enabled.then(|| k.clone());
+    if string(m, k) {
+        return true;
+    }
+    if let Some(key) = original {
+        if cache.sensitive.len() >= CACHED_KEYS {
+            cache.sensitive.clear();
+        }
+        cache.sensitive.insert(key.into_boxed_str(), sensitive);
+    }
+    changed
+}
+
+/// A value at `depth` (a field's own value is at 0). Structures deeper
+/// than the encoders write are cut here the same way, so nothing that
+/// reaches an output escapes the walk.
+fn value(m: &Masker, v: &mut Value, depth: usize, cache: &mut KeyCache) -> bool {
+    match v {
+        Value::Str(s) | Value::Raw(s) => string(m, s),
+        Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => {
+            *v = Value::Str("[depth limit]".to_owned());
+            true
+        }
+        Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= value(m, item, depth + 1, cache);
+            }
+            changed
+        }
+        Value::Object(ms) => members(m, ms, depth + 1, cache),
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::UInt(_) | Value::Float(_) => false,
+    }
+}
+
+/// The masked copy of a context, or `None` when nothing in it changed:
+/// the shared snapshot is then kept, and nothing is cloned.
+fn context(m: &Masker, ctx: &Context) -> Option<Context> {
+    let slot = |name: &str, v: &Option<String>| -> Option<Option<String>> {
+        let s = v.as_deref()?;
+        if m.is_sensitive_key(name) {
+            return (s != MASK).then(|| {
+                m.add(SENSITIVE_KEY, 1);
+                Some(MASK.to_owned())
+            });
+        }
+        match m.mask_str(s) {
+            Cow::Owned(o) => Some(Some(o)),
+            Cow::Borrowed(_) => None,
+        }
+    };
+    let correlation_id = slot("correlation_id", &ctx.correlation_id);
+    let request_id = slot("request_id", &ctx.request_id);
+    let trace_id = slot("trace_id", &ctx.trace_id);
+    let span_id = slot("span_id", &ctx.span_id);
+    let user_id = slot("user_id", &ctx.user_id);
+    let session_id = slot("session_id", &ctx.session_id);
+    let fields = members_cow(m, &ctx.fields, 0);
+    let unchanged = correlation_id.is_none()
+        && request_id.is_none()
+        && trace_id.is_none()
+        && span_id.is_none()
+        && user_id.is_none()
+        && session_id.is_none()
+        && fields.is_none();
+    if unchanged {
+        return None;
+    }
+    let mut c = ctx.clone();
+    for (dst, new) in [
+        (&mut c.correlation_id, correlation_id),
+        (&mut c.request_id, request_id),
+        (&mut c.trace_id, trace_id),
+        (&mut c.span_id, span_id),
+        (&mut c.user_id, user_id),
+        (&mut c.session_id, session_id),
+    ] {
+        if let Some(n) = new {
+            *dst = n;
+        }
+    }
+    if let Some(f) = fields {
+        c.fields = f;
+    }
+    Some(c)
+}
+
+/// Copy-on-write form of `members`: `None` when nothing changed.
+fn members_cow(m: &Masker, ms: &[(String, Value)], depth: usize) -> Option<Vec<(String, Value)>> {
+    let mut out: Option<Vec<(String, Value)>> = None;
+    for (i, (k, v)) in ms.iter().enumerate() {
+        let new_v = if m.is_sensitive_key(k) {
+            (v.as_str() != Some(MASK)).then(|| {
+                m.add(SENSITIVE_KEY, 1);
+                Value::Str(MASK.to_owned())
+            })
+        } else {
+            value_cow(m, v, depth)
+        };
+        let new_k = match m.mask_str(k) {
+            Cow::Owned(o) => Some(o),
+            Cow::Borrowed(_) => None,
+        };
+        if new_v.is_none() && new_k.is_none() {
+            if let Some(o) = &mut out {
+                o.push((k.clone(), v.clone()));
+            }
+            continue;
+        }
+        let o = out.get_or_insert_with(|| ms[..i].to_vec());
+        o.push((
+            new_k.unwrap_or_else(|| k.clone()),
+            new_v.unwrap_or_else(|| v.clone()),
+        ));
+    }
+    out
+}
+
+/// Copy-on-write form of `value`.
+fn value_cow(m: &Masker, v: &Value, depth: usize) -> Option<Value> {
+    match v {
+        Value::Str(s) | Value::Raw(s) => match m.mask_str(s) {
+            Cow::Owned(o) => Some(Value::Str(o)),
+            Cow::Borrowed(_) => None,
+        },
+        Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => {
+            Some(Value::Str("[depth limit]".to_owned()))
+        }
+        Value::Array(items) => {
+            let mut out: Option<Vec<Value>> = None;
+            for (i, item) in items.iter().enumerate() {
+                match value_cow(m, item, depth + 1) {
+                    Some(n) => out.get_or_insert_with(|| items[..i].to_vec()).push(n),
+                    None => {
+                        if let Some(o) = &mut out {
+                            o.push(item.clone());
+                        }
+                    }
+                }
+            }
+            out.map(Value::Array)
+        }
+        Value::Object(ms) => members_cow(m, ms, depth + 1).map(Value::Object),
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::UInt(_) | Value::Float(_) => None,
+    }
+}
