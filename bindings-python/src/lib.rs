@@ -147,6 +147,17 @@ fn _after_fork_child() {
     pipeline::after_fork_child();
 }
 
+/// `text` masked by the process-wide pipeline's rules, as record strings
+/// are (unchanged when masking is disabled). The GIL is released while
+/// the core scans.
+#[pyfunction]
+fn mask(py: Python<'_>, text: &str) -> PyResult<String> {
+    let logger = Pipeline::default(py)?
+        .logger()
+        .ok_or_else(|| errors::LogfortError::new_err("no pipeline is running in this process"))?;
+    Ok(py.detach(|| logger.mask(text)))
+}
+
 /// Converts an object the way record fields are converted (for tests and
 /// for users checking what a value will look like), returned as Python.
 #[pyfunction]
@@ -174,6 +185,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(flush, m)?)?;
     m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(mask, m)?)?;
     m.add_function(wrap_pyfunction!(enabled, m)?)?;
     m.add_function(wrap_pyfunction!(_at_exit, m)?)?;
     m.add_function(wrap_pyfunction!(_before_fork, m)?)?;

@@ -127,6 +127,7 @@ def config(case: dict[str, Any], profile: str) -> dict[str, Any]:
     return {
         **case.get("config", {}),
         "format": profile,
+        "mask": {"enabled": False},
         "schema": {"policy": "off"},
     }
 

@@ -43,6 +43,7 @@ __all__ = [
     "get_logger",
     "install",
     "log_performance",
+    "mask",
     "measure_performance",
     "metrics",
     "shutdown",
@@ -116,6 +117,12 @@ def shutdown(timeout: float = 10.0) -> None:
     """Writes everything queued and stops every writer; later records are
     counted as dropped. `configure()` starts the process-wide one again."""
     _native.shutdown(timeout)
+
+
+def mask(text: str) -> str:
+    """`text` masked with the process-wide configuration's rules, exactly
+    as record strings are (for text sent somewhere else than the log)."""
+    return _native.mask(text)
 
 
 def metrics() -> str:
