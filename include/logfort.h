@@ -230,6 +230,18 @@ lf_status lf_flush(const lf_logger *logger, uint32_t timeout_ms);
 lf_status lf_metrics(const lf_logger *logger, char **out);
 
 /**
+ * Masks `input` with the logger's rules (the same ones its records go
+ * through; unchanged text when masking is disabled). `*out` receives a
+ * new string to release with lf_string_free. Invalid UTF-8 is replaced
+ * and reported as LF_INVALID_UTF8, with `*out` still set.
+ *
+ * # Safety
+ * `logger` is a live handle; `input` is a NUL-terminated string; `out`
+ * points to writable storage.
+ */
+lf_status lf_mask(const lf_logger *logger, const char *input, char **out);
+
+/**
  * Text of the calling thread's last error, or "" when the last call
  * succeeded. Owned by the library; valid until this thread's next lf_ call.
  */

@@ -8,12 +8,14 @@
 
 mod context;
 mod logger;
+mod mask;
 mod status;
 mod strings;
 mod types;
 
 pub use context::*;
 pub use logger::*;
+pub use mask::*;
 pub use status::*;
 pub use strings::*;
 pub use types::*;
