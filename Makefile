@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,7 +14,7 @@ help: ## list the targets
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking
+test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask test-python ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking, Python
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
@@ -41,12 +41,21 @@ test-sinks: deps venv ## syslog sink against a real rsyslogd, OTLP sink against 
 	LOGFORT_REQUIRE_RSYSLOG=1 LOGFORT_REQUIRE_OTLP_PROTO=1 LOGFORT_PYTHON=$(CURDIR)/$(PY) \
 	  $(CARGO) test --release -p logfort-core --test syslog_rsyslog --test otlp_receiver
 
+test-python: venv ## Python package: pip install ./bindings-python into .venv, then pytest
+	$(PY) -m pip install -q ./bindings-python
+	$(PY) -m pytest -q bindings-python/tests
+
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh
 
 lint: ## rustfmt check and clippy with warnings denied
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(MAKE) lint-python
+
+lint-python: venv ## ruff over the Python package, its tests and bench
+	$(PY) -m ruff check bindings-python bench/python
+	$(PY) -m ruff format --check bindings-python bench/python
 
 fmt: ## format the Rust code
 	$(CARGO) fmt --all

@@ -16,3 +16,9 @@ target/release/rotate
 section "Masking: scanner vs naive Regex::replace_all passes; DESIGN workload on vs off (bench/rust, mask)"
 cargo build -q --release -p logfort-bench --bin mask
 target/release/mask
+
+section "Python: logfort vs the usual stacks, DESIGN.md workload (bench/python)"
+make -s venv
+.venv/bin/python -m pip install -q -r bench/python/requirements.txt
+.venv/bin/python -m pip install -q ./bindings-python
+.venv/bin/python bench/python/bench.py

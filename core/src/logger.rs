@@ -143,6 +143,12 @@ impl Logger {
         level >= self.level
     }
 
+    /// True when the queue has no room: a binding releases its runtime's
+    /// lock (Python's GIL) before a push that would wait.
+    pub fn queue_full(&self) -> bool {
+        self.tx.is_full()
+    }
+
     /// The lowest level any sink writes.
     pub fn level(&self) -> Level {
         self.level

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 /// Most records taken from the queue before sinks are flushed.
 const BATCH: usize = 1024;
+/// Most time a record waits in the queue when the writer is idle.
+const IDLE_NAP: Duration = Duration::from_micros(500);
 /// Sink errors are reported on stderr at most once per this interval.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
@@ -91,6 +93,14 @@ impl Writer {
                 }
             }
             self.end_batch(&mut st);
+            // A queue drained by a small batch: nap before waiting again, so
+            // that records pile up and callers push without waking the
+            // writer (a futex call, often a context switch) record by
+            // record. Not when callers could be waiting on a small queue.
+            let cap = self.rx.capacity().unwrap_or(BATCH);
+            if taken < BATCH.min(cap / 2) {
+                std::thread::sleep(IDLE_NAP);
+            }
         }
     }
 
