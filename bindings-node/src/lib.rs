@@ -1,0 +1,40 @@
+//! napi-rs glue between the `logfort` npm package (lib/*.js) and
+//! logfort-core. Only conversion lives here: JS hands over strings and
+//! numbers, the core does validation, masking, encoding and I/O on its
+//! writer thread.
+
+mod context;
+mod error;
+mod logger;
+
+use logfort_core::Level;
+use napi_derive::napi;
+
+pub use context::NativeContext;
+pub use logger::{Channel, NativeLogger};
+
+/// The core's version, as `lf_version` reports it.
+#[napi]
+pub fn version() -> String {
+    logfort_core::VERSION.to_owned()
+}
+
+/// A level name users type (any case, Python or Winston spelling) or a
+/// number, on the shared numeric scale; `null` when it is not a level.
+#[napi]
+pub fn parse_level(name: String) -> Option<u32> {
+    name.parse::<Level>().ok().map(|l| l.number() as u32)
+}
+
+/// A Winston level name mapped onto the shared scale by the core's one
+/// mapping; `null` for names Winston's npm/syslog sets do not have.
+#[napi]
+pub fn level_from_winston(name: String) -> Option<u32> {
+    Level::from_winston(&name).map(|l| l.number() as u32)
+}
+
+/// The canonical name of a level number (`20` → `INFO`).
+#[napi]
+pub fn level_name(number: i32) -> String {
+    Level::from_number(number as i64).as_str().to_owned()
+}
