@@ -179,7 +179,10 @@ function careful (root) {
   }
   try {
     const tree = walk({ '': root }, '', root)
-    return JSON.stringify(tree === undefined ? {} : tree)
+    if (tree === undefined) return '{}'
+    // The caller's fields are an object; a root that could not be read
+    // as one says why instead.
+    return JSON.stringify(typeof tree === 'object' && tree !== null && !Array.isArray(tree) ? tree : { serialization_error: tree })
   } catch (err) {
     // Only reachable through a Proxy that throws on every trap.
     return JSON.stringify({ serialization_error: throwsText(err) })

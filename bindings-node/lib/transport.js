@@ -1,0 +1,168 @@
+'use strict'
+// `LogfortTransport`: a Winston transport that hands each `info` to the
+// logfort core. Winston keeps its levels, `defaultMeta`, child loggers and
+// formats upstream; masking, encoding and I/O happen in the core, off the
+// JS thread. It replaces `transports.File` one for one (same option names)
+// and `transports.Console` (`{console: true}`, the default without a file).
+
+const Transport = require('winston-transport')
+const native = require('./native')
+const { call, mapError } = require('./errors')
+const { stringify, safeString } = require('./serialize')
+const { currentHandle } = require('./context')
+const lifecycle = require('./lifecycle')
+const { Logger, exceptionOf, kNative } = require('./logger')
+
+const LEVEL = Symbol.for('level')
+/** Keys the record writes in its own slots. */
+const SKIP = new Set(['level', 'message'])
+
+const levelCache = new Map()
+
+/** Winston level name → shared scale, by the core's one mapping. */
+function levelOf (name) {
+  let n = levelCache.get(name)
+  if (n === undefined) {
+    n = native.levelFromWinston(String(name)) ?? native.parseLevel(String(name)) ?? -1
+    levelCache.set(name, n)
+  }
+  return n
+}
+
+/** The core document for Winston File/Console options. */
+function documentFor (opts) {
+  const doc = opts.config ? { ...opts.config } : {}
+  if (doc.level === undefined) doc.level = 'trace' // Winston filters first
+  if (doc.sinks === undefined) {
+    const sinks = []
+    if (opts.filename !== undefined) {
+      const path = opts.dirname ? require('node:path').join(opts.dirname, opts.filename) : String(opts.filename)
+      const sink = { type: 'file', path }
+      if (opts.maxsize !== undefined) sink.max_bytes = opts.maxsize
+      if (opts.maxFiles !== undefined) sink.backups = opts.maxFiles
+      if (opts.zippedArchive !== undefined) sink.compress = opts.zippedArchive
+      sinks.push(sink)
+    }
+    if (opts.console === true || opts.stream === 'stdout') sinks.push({ type: 'stdout' })
+    if (opts.stream === 'stderr') sinks.push({ type: 'stderr' })
+    if (sinks.length === 0) sinks.push({ type: 'stdout' })
+    doc.sinks = sinks
+  }
+  return doc
+}
+
+class LogfortTransport extends Transport {
+  /**
+   * @param {object} [opts] Winston transport options (`level`, `format`,
+   *   `silent`, `handleExceptions`), Winston File options (`filename`,
+   *   `dirname`, `maxsize`, `maxFiles`, `zippedArchive`), `console: true`
+   *   or `stream: 'stdout'|'stderr'`; `config`: a full logfort document
+   *   (its sinks replace the file/console options); `logger`: an existing
+   *   logfort `Logger` to share; `name`: the record's `logger` when the
+   *   info has no `logger` or `service` (default `winston`).
+   */
+  constructor (opts = {}) {
+    super(opts)
+    this.name = opts.transportName ?? 'logfort'
+    let nat
+    if (opts.logger instanceof Logger) {
+      nat = opts.logger[kNative]
+    } else {
+      nat = call(() => new native.NativeLogger(JSON.stringify(documentFor(opts))))
+      lifecycle.track(nat)
+    }
+    this._native = nat
+    this._defaultName = opts.name ?? 'winston'
+    this._channels = new Map()
+  }
+
+  /** One channel per logger name (Winston's `service` meta, usually). */
+  _channel (name) {
+    let ch = this._channels.get(name)
+    if (ch === undefined) {
+      ch = new native.Channel(this._native, name, undefined)
+      this._channels.set(name, ch)
+    }
+    return ch
+  }
+
+  log (info, callback) {
+    try {
+      this._record(info)
+    } catch (err) {
+      this.emit('warn', err)
+    }
+    if (this.listenerCount('logged') > 0) this.emit('logged', info)
+    callback()
+  }
+
+  _record (info) {
+    const levelName = info[LEVEL] ?? info.level
+    let level = levelOf(levelName)
+    const fields = {}
+    let any = false
+    let name = this._defaultName
+    let exception
+    let stackUsed = false
+    if (info instanceof Error) {
+      exception = exceptionOf(info)
+      stackUsed = true
+    } else if (typeof info.stack === 'string') {
+      const type = typeof info.name === 'string' ? info.name : 'Error'
+      const code = info.code
+      exception = { type, message: safeString(() => info.message), traceback: info.stack, code: code === undefined || code === null ? undefined : String(code) }
+      stackUsed = true
+    }
+    for (const k in info) {
+      if (SKIP.has(k)) continue
+      const v = info[k]
+      if (k === 'service' || k === 'logger') {
+        if (typeof v === 'string' && (k === 'logger' || name === this._defaultName)) {
+          name = v
+          continue
+        }
+      } else if (k === 'timestamp' && typeof v === 'string') {
+        continue // the record has its own timestamp
+      } else if (stackUsed && (k === 'stack' || k === 'name' || k === 'code')) {
+        continue
+      }
+      fields[k] = v
+      any = true
+    }
+    if (level < 0) {
+      fields.level_name = String(levelName)
+      any = true
+      level = 20
+    }
+    const m = info.message
+    const msg = typeof m === 'string' ? m : m === undefined || m === null ? '' : safeString(() => typeof m === 'object' ? stringify(m) : String(m))
+    const json = any ? stringify(fields) : undefined
+    const ch = this._channel(name)
+    if (exception === undefined) ch.log(level, msg, json, currentHandle())
+    else ch.logExtra(level, msg, json, currentHandle(), { exception })
+  }
+
+  /** Resolves once everything logged so far is written. */
+  flush (timeoutMs) {
+    return this._native.flush(timeoutMs).catch((err) => { throw mapError(err) })
+  }
+
+  flushSync (timeoutMs) {
+    call(() => this._native.flushSync(timeoutMs))
+  }
+
+  /**
+   * Winston calls this when the transport is removed or the logger is
+   * closed: everything queued is written before it returns. The core
+   * stays open (a shared `logger` may still be in use).
+   */
+  close () {
+    try {
+      this._native.flushSync()
+    } catch (err) {
+      this.emit('warn', mapError(err))
+    }
+  }
+}
+
+module.exports = { LogfortTransport, documentFor }
