@@ -12,14 +12,17 @@ const storage = new AsyncLocalStorage()
 
 /** What one `run` scope holds. */
 class Scope {
-  constructor (handle) {
-    this.handle = handle
+  constructor (ctx) {
+    /** The NativeContext (for the slow paths and `get()`). */
+    this.ctx = ctx
+    /** Its raw handle, passed with every record. */
+    this.handle = ctx.handle()
     this.cached = undefined
   }
 
   /** The bound values as a plain object (ids as the core accepted them). */
   object () {
-    if (this.cached === undefined) this.cached = Object.freeze(JSON.parse(this.handle.toJson()))
+    if (this.cached === undefined) this.cached = Object.freeze(JSON.parse(this.ctx.toJson()))
     return this.cached
   }
 }
@@ -34,13 +37,13 @@ function run (fields, fn, ...args) {
   if (typeof fn !== 'function') throw new TypeError('context.run(fields, fn): fn must be a function')
   const parent = storage.getStore()
   const json = fields && typeof fields === 'object' ? stringify(fields) : '{}'
-  const handle = native.NativeContext.bind(parent === undefined ? null : parent.handle, json)
-  return storage.run(new Scope(handle), fn, ...args)
+  const ctx = native.NativeContext.bind(parent === undefined ? null : parent.ctx, json)
+  return storage.run(new Scope(ctx), fn, ...args)
 }
 
-/** Runs `fn` in the scope of an existing native handle (middleware). */
-function runWith (handle, fn, ...args) {
-  return storage.run(new Scope(handle), fn, ...args)
+/** Runs `fn` in the scope of an existing NativeContext (middleware). */
+function runWith (ctx, fn, ...args) {
+  return storage.run(new Scope(ctx), fn, ...args)
 }
 
 /** The current bound values (frozen), or `undefined` outside any scope. */
@@ -52,7 +55,7 @@ function get () {
 /** The current correlation id, or `undefined`. */
 function correlationId () {
   const s = storage.getStore()
-  return s === undefined ? undefined : (s.handle.correlationId ?? undefined)
+  return s === undefined ? undefined : (s.ctx.correlationId ?? undefined)
 }
 
 /** Hot path: the native handle of the current scope, or `undefined`. */
@@ -61,4 +64,10 @@ function currentHandle () {
   return s === undefined ? undefined : s.handle
 }
 
-module.exports = { run, runWith, get, correlationId, currentHandle, storage }
+/** Slow paths: the current NativeContext, or `undefined`. */
+function currentContext () {
+  const s = storage.getStore()
+  return s === undefined ? undefined : s.ctx
+}
+
+module.exports = { run, runWith, get, correlationId, currentHandle, currentContext, storage }

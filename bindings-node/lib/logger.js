@@ -9,7 +9,7 @@ const { format } = require('node:util')
 const native = require('./native')
 const { call, mapError } = require('./errors')
 const { stringify, safeString, safeGet, throwsText } = require('./serialize')
-const { currentHandle } = require('./context')
+const { currentHandle, currentContext } = require('./context')
 const lifecycle = require('./lifecycle')
 
 /** pino's method names on the shared numeric scale. */
@@ -22,6 +22,9 @@ const MAX_CAUSES = 8
 
 const kNative = Symbol('logfort.native')
 const kChannel = Symbol('logfort.channel')
+const kHandle = Symbol('logfort.handle')
+/** The per-record native function: (handle, level, message, fields, context). */
+const LOG = native.logFunction()
 const kLevel = Symbol('logfort.level')
 const kThreshold = Symbol('logfort.threshold')
 const kBindings = Symbol('logfort.bindings')
@@ -108,6 +111,15 @@ function without (obj, key) {
   return out
 }
 
+function optString (v) {
+  return v === undefined || v === null ? undefined : String(v)
+}
+
+/** Details of a typed record as JSON text, or `undefined`. */
+function detailsJson (details) {
+  return details !== null && typeof details === 'object' ? stringify(details) : undefined
+}
+
 function formatFrom (args, start) {
   const rest = new Array(args.length - start)
   for (let i = start; i < args.length; i++) rest[i - start] = args[i]
@@ -120,12 +132,10 @@ function formatFrom (args, start) {
 
 /** The slow branches: errors, interpolation, odd first arguments. */
 function writeSlow (logger, num, args) {
-  const ch = logger[kChannel]
-  const ctx = currentHandle()
   const a = args[0]
   if (a === null || typeof a !== 'object') {
     const msg = args.length === 0 ? '' : typeof a === 'string' ? formatFrom(args, 0) : formatFrom([safeString(() => String(a)), ...Array.prototype.slice.call(args, 1)], 0)
-    ch.log(num, msg, undefined, ctx)
+    LOG(logger[kHandle], num, msg, undefined, currentHandle())
     return
   }
   let msg = typeof args[1] === 'string' ? (args.length > 2 ? formatFrom(args, 1) : args[1]) : args[1] === undefined ? undefined : safeString(() => String(args[1]))
@@ -150,8 +160,8 @@ function writeSlow (logger, num, args) {
   }
   if (msg === undefined) msg = err === undefined ? '' : safeString(() => err.message)
   const json = fields === undefined ? undefined : stringify(fields)
-  if (err === undefined) ch.log(num, msg, json, ctx)
-  else ch.logExtra(num, msg, json, ctx, { exception: exceptionOf(err) })
+  if (err === undefined) LOG(logger[kHandle], num, msg, json, currentHandle())
+  else logger[kChannel].logExtra(num, msg, json, currentContext(), { exception: exceptionOf(err) })
 }
 
 function method (num) {
@@ -159,10 +169,10 @@ function method (num) {
     if (num < this[kThreshold]) return
     try {
       if (typeof a === 'string' && arguments.length === 1) {
-        this[kChannel].log(num, a, undefined, currentHandle())
+        LOG(this[kHandle], num, a, undefined, currentHandle())
       } else if (arguments.length === 2 && typeof b === 'string' && a !== null && typeof a === 'object' &&
         !(a instanceof Error) && a.err === undefined && a.error === undefined) {
-        this[kChannel].log(num, b, stringify(a), currentHandle())
+        LOG(this[kHandle], num, b, stringify(a), currentHandle())
       } else {
         writeSlow(this, num, arguments)
       }
@@ -184,7 +194,7 @@ function writeFallback (logger, num, args, err) {
     writeSlow(logger, num, args)
   } catch {
     const msg = typeof args[1] === 'string' ? args[1] : typeof args[0] === 'string' ? args[0] : ''
-    logger[kChannel].log(num, msg, JSON.stringify({ logging_error: throwsText(err) }), currentHandle())
+    LOG(logger[kHandle], num, msg, JSON.stringify({ logging_error: throwsText(err) }), currentHandle())
   }
 }
 
@@ -210,6 +220,7 @@ class Logger {
     this[kNative] = nat
     this[kBindings] = undefined
     this[kChannel] = new native.Channel(nat, name, undefined)
+    this[kHandle] = this[kChannel].handle()
     this[kLevel] = nat.level
     this[kThreshold] = Math.max(nat.level, nat.floor)
   }
@@ -252,6 +263,7 @@ class Logger {
     child[kNative] = this[kNative]
     child[kBindings] = merged
     child[kChannel] = new native.Channel(this[kNative], name, merged === undefined ? undefined : stringify(merged))
+    child[kHandle] = child[kChannel].handle()
     child[kLevel] = this[kLevel]
     child[kThreshold] = this[kThreshold]
     if (options?.level !== undefined) child.level = options.level
@@ -284,10 +296,87 @@ class Logger {
     return { text, samples: parsePrometheus(text) }
   }
 
+  /**
+   * Who did what to which resource: `audit({action, resourceType,
+   * resourceId, userId, result, details})` or `audit(action,
+   * resourceType, resourceId, {userId, result, details})`. The core sets
+   * the fields, message, level (WARNING for a failed result) and
+   * `log_type`.
+   */
+  audit (action, resourceType, resourceId, options) {
+    const ev = action !== null && typeof action === 'object' ? action : { ...options, action, resourceType, resourceId }
+    this[kChannel].audit(
+      String(ev.action), String(ev.resourceType ?? ''), String(ev.resourceId ?? ''),
+      optString(ev.userId), String(ev.result ?? 'success'), detailsJson(ev.details), currentContext())
+  }
+
+  /** A security event; the severity (info, warning, critical) sets the level. */
+  security (event, options = {}) {
+    this[kChannel].security(
+      String(event), String(options.severity ?? 'warning'), optString(options.clientIp),
+      optString(options.userId), detailsJson(options.details), currentContext())
+  }
+
+  /**
+   * How long an operation took; the level follows the configured
+   * thresholds (`performance.warn_ms`, `error_ms`, per operation). `meta`
+   * may say `success: false`; the rest is written as details.
+   */
+  performance (operation, durationMs, meta) {
+    let success = true
+    let details = meta
+    if (meta !== null && typeof meta === 'object' && 'success' in meta) {
+      success = meta.success !== false
+      details = without(meta, 'success')
+    }
+    this[kChannel].performance(String(operation), Number(durationMs), success, detailsJson(details), currentContext())
+  }
+
+  /** A business event. */
+  business (event, details) {
+    this[kChannel].business(String(event), detailsJson(details), currentContext())
+  }
+
+  /** A timer whose `done(operation, meta)` logs a performance record. */
+  startTimer () {
+    const start = process.hrtime.bigint()
+    const elapsed = () => Number(process.hrtime.bigint() - start) / 1e6
+    return {
+      elapsed,
+      done: (operation, meta) => {
+        const ms = elapsed()
+        this.performance(operation, ms, meta)
+        return ms
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` (sync or async), logs a performance record for `operation`
+   * with `success` and, on failure, the error; returns or rethrows.
+   */
+  async measure (operation, fn, meta) {
+    const timer = this.startTimer()
+    try {
+      const result = await fn()
+      timer.done(operation, { ...meta, success: true })
+      return result
+    } catch (err) {
+      const e = err instanceof Error ? { error_type: safeString(() => err.name), error: safeString(() => err.message) } : { error: safeString(() => String(err)) }
+      timer.done(operation, { ...meta, ...e, success: false })
+      throw err
+    }
+  }
+
+  /** `text` with this logger's masking rules applied (unchanged when masking is off). */
+  mask (text) {
+    return this[kNative].mask(String(text))
+  }
+
   /** Internal: a record with the rarely used parts (tests fix `time`). */
   _logExtra (level, msg, fields, extra) {
     const num = levelNumber(level)
-    this[kChannel].logExtra(num, String(msg), fields === undefined ? undefined : stringify(fields), currentHandle(), extra)
+    this[kChannel].logExtra(num, String(msg), fields === undefined ? undefined : stringify(fields), currentContext(), extra)
   }
 }
 
@@ -311,4 +400,4 @@ function parsePrometheus (text) {
   return out
 }
 
-module.exports = { Logger, levelNumber, exceptionOf, METHODS, kNative, kChannel, kThreshold }
+module.exports = { Logger, levelNumber, exceptionOf, METHODS, LOG, kNative, kChannel, kThreshold }

@@ -28,9 +28,9 @@ function express (options = {}) {
   const lower = header.toLowerCase()
   const echo = options.echo !== false
   return function logfortContext (req, res, next) {
-    const handle = contextFor(req.headers, lower)
-    if (echo) res.setHeader(header, handle.correlationId)
-    context.runWith(handle, next)
+    const ctx = contextFor(req.headers, lower)
+    if (echo) res.setHeader(header, ctx.correlationId)
+    context.runWith(ctx, next)
   }
 }
 
@@ -43,9 +43,9 @@ function fastify (instance, options, done) {
   const lower = header.toLowerCase()
   const echo = options?.echo !== false
   instance.addHook('onRequest', function logfortContext (request, reply, next) {
-    const handle = contextFor(request.headers, lower)
-    if (echo) reply.header(header, handle.correlationId)
-    context.runWith(handle, next)
+    const ctx = contextFor(request.headers, lower)
+    if (echo) reply.header(header, ctx.correlationId)
+    context.runWith(ctx, next)
   })
   done()
 }

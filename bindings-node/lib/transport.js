@@ -9,9 +9,9 @@ const Transport = require('winston-transport')
 const native = require('./native')
 const { call, mapError } = require('./errors')
 const { stringify, safeString } = require('./serialize')
-const { currentHandle } = require('./context')
+const { currentHandle, currentContext } = require('./context')
 const lifecycle = require('./lifecycle')
-const { Logger, exceptionOf, kNative } = require('./logger')
+const { Logger, exceptionOf, kNative, LOG } = require('./logger')
 
 const LEVEL = Symbol.for('level')
 /** Keys the record writes in its own slots. */
@@ -80,7 +80,8 @@ class LogfortTransport extends Transport {
   _channel (name) {
     let ch = this._channels.get(name)
     if (ch === undefined) {
-      ch = new native.Channel(this._native, name, undefined)
+      const channel = new native.Channel(this._native, name, undefined)
+      ch = { channel, handle: channel.handle() }
       this._channels.set(name, ch)
     }
     return ch
@@ -138,8 +139,8 @@ class LogfortTransport extends Transport {
     const msg = typeof m === 'string' ? m : m === undefined || m === null ? '' : safeString(() => typeof m === 'object' ? stringify(m) : String(m))
     const json = any ? stringify(fields) : undefined
     const ch = this._channel(name)
-    if (exception === undefined) ch.log(level, msg, json, currentHandle())
-    else ch.logExtra(level, msg, json, currentHandle(), { exception })
+    if (exception === undefined) LOG(ch.handle, level, msg, json, currentHandle())
+    else ch.channel.logExtra(level, msg, json, currentContext(), { exception })
   }
 
   /** Resolves once everything logged so far is written. */

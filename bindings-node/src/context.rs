@@ -4,6 +4,7 @@
 //! not re-serialised per record.
 
 use logfort_core::{Context, Value};
+use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
 
@@ -80,6 +81,12 @@ impl NativeContext {
         let mut buf = Vec::with_capacity(128);
         logfort_core::encode::write::value(&mut buf, &Value::Object(out));
         String::from_utf8(buf).unwrap_or_default()
+    }
+
+    /// The handle `logFunction()`'s function takes (made once per scope).
+    #[napi(ts_return_type = "object")]
+    pub fn handle(&self, env: &Env) -> Result<Unknown<'static>> {
+        crate::hot::context_handle(env, self.inner.clone())
     }
 
     #[napi(getter)]

@@ -5,13 +5,14 @@
 
 mod context;
 mod error;
+pub mod hot;
 mod logger;
 
 use logfort_core::Level;
 use napi_derive::napi;
 
 pub use context::NativeContext;
-pub use logger::{Channel, NativeLogger};
+pub use logger::{Channel, ChannelCore, NativeLogger};
 
 /// The core's version, as `lf_version` reports it.
 #[napi]

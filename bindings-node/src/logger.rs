@@ -5,7 +5,8 @@
 
 use crate::context::NativeContext;
 use crate::error::to_js;
-use logfort_core::{Config, Exception, Level, LogType, Logger, Record};
+use crate::hot;
+use logfort_core::{Config, Context, Exception, Level, LogType, Logger, Record};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -131,12 +132,46 @@ pub struct Extra {
     pub log_type: Option<String>,
 }
 
-#[napi]
-pub struct Channel {
+/// What a channel needs on the hot path, shared with its handle.
+pub struct ChannelCore {
     logger: Arc<Logger>,
     name: String,
     /// The child bindings' JSON object text, without its braces.
     bindings: Option<String>,
+}
+
+impl ChannelCore {
+    pub fn record(
+        &self,
+        level: u32,
+        message: String,
+        fields: Option<String>,
+        context: Option<Arc<Context>>,
+    ) -> Record {
+        let mut rec = Record::new(Level::from_number(level as i64), &*self.name, message);
+        rec.raw_fields = splice(self.bindings.as_deref(), fields);
+        rec.context = context;
+        rec
+    }
+
+    /// Capture and enqueue, nothing else. A logger that was shut down
+    /// counts the record as dropped rather than throwing.
+    pub fn log(
+        &self,
+        level: u32,
+        message: String,
+        fields: Option<String>,
+        context: Option<Arc<Context>>,
+    ) {
+        let _ = self
+            .logger
+            .log(self.record(level, message, fields, context));
+    }
+}
+
+#[napi]
+pub struct Channel {
+    core: Arc<ChannelCore>,
 }
 
 #[napi]
@@ -151,32 +186,26 @@ impl Channel {
             (!inner.is_empty()).then(|| inner.to_owned())
         });
         Channel {
-            logger: logger.inner.clone(),
-            name,
-            bindings,
+            core: Arc::new(ChannelCore {
+                logger: logger.inner.clone(),
+                name,
+                bindings,
+            }),
         }
     }
 
     #[napi(getter)]
     pub fn name(&self) -> String {
-        self.name.clone()
+        self.core.name.clone()
     }
 
-    /// The hot path: capture and enqueue, nothing else. A logger that was
-    /// shut down counts the record as dropped rather than throwing.
-    #[napi]
-    pub fn log(
-        &self,
-        level: u32,
-        message: String,
-        fields: Option<String>,
-        context: Option<&NativeContext>,
-    ) {
-        let rec = self.record(level, message, fields, context);
-        let _ = self.logger.log(rec);
+    /// The handle `logFunction()`'s function takes (made once per logger).
+    #[napi(ts_return_type = "object")]
+    pub fn handle(&self, env: &Env) -> Result<Unknown<'static>> {
+        hot::channel_handle(env, self.core.clone())
     }
 
-    /// `log` plus the parts only some records have.
+    /// A record with the parts only some have: time, exception, type.
     #[napi]
     pub fn log_extra(
         &self,
@@ -186,7 +215,9 @@ impl Channel {
         context: Option<&NativeContext>,
         extra: Extra,
     ) {
-        let mut rec = self.record(level, message, fields, context);
+        let mut rec = self
+            .core
+            .record(level, message, fields, context.map(|c| c.inner.clone()));
         if let Some(t) = extra.time.filter(|t| t.is_finite() && *t >= 0.0) {
             rec.time = UNIX_EPOCH + Duration::from_micros((t * 1000.0).round() as u64);
         }
@@ -199,20 +230,7 @@ impl Channel {
             }));
         }
         rec.log_type = extra.log_type.as_deref().and_then(LogType::parse);
-        let _ = self.logger.log(rec);
-    }
-
-    fn record(
-        &self,
-        level: u32,
-        message: String,
-        fields: Option<String>,
-        context: Option<&NativeContext>,
-    ) -> Record {
-        let mut rec = Record::new(Level::from_number(level as i64), &*self.name, message);
-        rec.raw_fields = splice(self.bindings.as_deref(), fields);
-        rec.context = context.map(|c| c.inner.clone());
-        rec
+        let _ = self.core.logger.log(rec);
     }
 }
 

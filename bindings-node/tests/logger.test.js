@@ -201,3 +201,33 @@ test('flush() resolves after the records are written; close() is final', async (
   assert.match(m.text, /^logfort_records_written_total 1000$/m)
   await assert.rejects(logger.flush(), { code: 'LOGFORT_SHUTDOWN' })
 })
+
+test('the per-record native function rejects anything but its own handles', () => {
+  const native = require('../lib/native')
+  const LOG = native.logFunction()
+  const nat = new native.NativeLogger(JSON.stringify({ sinks: [{ type: 'stderr' }] }))
+  const channel = new native.Channel(nat, 'x', undefined).handle()
+  const ctx = native.NativeContext.bind(null, '{}').handle()
+  const bad = { code: 'ERR_INVALID_ARG_TYPE' }
+  assert.throws(() => LOG({}, 20, 'm'), { ...bad, message: 'logfort: not a channel handle' })
+  assert.throws(() => LOG(ctx, 20, 'm'), { ...bad, message: 'logfort: not a channel handle' })
+  assert.throws(() => LOG(channel, 'loud', 'm'), { ...bad, message: 'logfort: the level must be a number' })
+  assert.throws(() => LOG(channel, 20, 42), { ...bad, message: 'logfort: the message must be a string' })
+  assert.throws(() => LOG(channel, 20, 'm', {}), { ...bad, message: 'logfort: fields must be a JSON string' })
+  assert.throws(() => LOG(channel, 20, 'm', null, channel), { ...bad, message: 'logfort: not a context handle' })
+  nat.shutdown()
+})
+
+test('long and non-ASCII strings cross intact', (t) => {
+  const { logger, read } = fileLogger(t)
+  const long = 'é'.repeat(5000) + '😀'.repeat(3000) + 'end'
+  const edge = 'x'.repeat(8186) + '😀' // a 4-byte character at the scratch buffer's end
+  logger.info({ long }, long)
+  logger.info(edge)
+  logger.info('lone surrogate \ud800 here')
+  const [a, b, c] = read()
+  assert.equal(a.message, long)
+  assert.equal(a.long, long)
+  assert.equal(b.message, edge)
+  assert.equal(c.message, 'lone surrogate \ufffd here')
+})
