@@ -7,8 +7,10 @@
 // 1. a flat object of strings, numbers, booleans and nulls: plain
 //    `JSON.stringify` (the common case);
 // 2. anything nested: `JSON.stringify` with a replacer that turns BigInt
-//    into its decimal text, Map into an object, Set into an array and
-//    Error into {type, message, stack, code};
+//    into its decimal text, NaN and the infinities into "NaN",
+//    "Infinity" and "-Infinity" (as the core writes non-finite floats),
+//    Map into an object, Set into an array and Error into {type,
+//    message, stack, code};
 // 3. if that throws (a cycle, a getter or toJSON that throws): a careful
 //    walk with the same conversions, "[Circular]" for a reference to an
 //    ancestor and "[Throws: message]" for a value that cannot be read.
@@ -67,6 +69,8 @@ function replacer (_key, value) {
   switch (typeof value) {
     case 'bigint':
       return value.toString()
+    case 'number':
+      return value - value === 0 ? value : String(value)
     case 'object':
       if (value === null) return null
       if (value instanceof Map) return mapToObject(value)
@@ -83,7 +87,7 @@ function isFlat (obj) {
   for (const k in obj) {
     const v = obj[k]
     const t = typeof v
-    if (t === 'object' ? v !== null : t === 'bigint' || t === 'function' || t === 'symbol') return false
+    if (t === 'number' ? v - v !== 0 : t === 'object' ? v !== null : t === 'bigint' || t === 'function' || t === 'symbol') return false
   }
   return true
 }
@@ -128,7 +132,7 @@ function careful (root) {
       case 'boolean':
         return value
       case 'number':
-        return Number.isFinite(value) ? value : null
+        return value
       case 'undefined':
       case 'function':
       case 'symbol':

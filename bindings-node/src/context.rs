@@ -55,6 +55,32 @@ impl NativeContext {
         }
     }
 
+    /// A context exactly as described, nothing validated: only for
+    /// replaying golden records (ids, `trace_flags`,
+    /// `correlation_id_rejected`, bound `fields`). Not exported by the
+    /// package; applications bind through `context.run`.
+    #[napi(factory)]
+    pub fn exact(json: String) -> Self {
+        let mut ctx = Context::default();
+        for (k, v) in members(&json) {
+            match (k.as_str(), v) {
+                ("correlation_id", Value::Str(s)) => ctx.correlation_id = Some(s),
+                ("correlation_id_rejected", Value::Bool(b)) => ctx.correlation_id_rejected = b,
+                ("request_id", Value::Str(s)) => ctx.request_id = Some(s),
+                ("trace_id", Value::Str(s)) => ctx.trace_id = Some(s),
+                ("span_id", Value::Str(s)) => ctx.span_id = Some(s),
+                ("trace_flags", Value::Int(n)) => ctx.trace_flags = u8::try_from(n).ok(),
+                ("user_id", Value::Str(s)) => ctx.user_id = Some(s),
+                ("session_id", Value::Str(s)) => ctx.session_id = Some(s),
+                ("fields", Value::Object(m)) => ctx.fields = m,
+                (_, v) => ctx.fields.push((k, v)),
+            }
+        }
+        NativeContext {
+            inner: Arc::new(ctx),
+        }
+    }
+
     /// The context as a JSON object text (ids first, then bound fields),
     /// for `context.get()`.
     #[napi]

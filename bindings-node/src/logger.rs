@@ -6,7 +6,7 @@
 use crate::context::NativeContext;
 use crate::error::to_js;
 use crate::hot;
-use logfort_core::{Config, Context, Exception, Level, LogType, Logger, Record};
+use logfort_core::{Config, Context, Exception, Level, Location, LogType, Logger, Record};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -122,6 +122,14 @@ pub struct JsException {
     pub code: Option<String>,
 }
 
+/// Where a record was logged from.
+#[napi(object)]
+pub struct JsLocation {
+    pub file: String,
+    pub line: u32,
+    pub function: String,
+}
+
 /// The rarely used parts of a record, passed only when present.
 #[napi(object)]
 pub struct Extra {
@@ -130,6 +138,10 @@ pub struct Extra {
     pub exception: Option<JsException>,
     /// `audit`, `security`, `performance` or `business`.
     pub log_type: Option<String>,
+    pub location: Option<JsLocation>,
+    pub stack_trace: Option<String>,
+    /// Only for replaying golden records; the schema stage sets these.
+    pub schema_errors: Option<Vec<String>>,
 }
 
 /// What a channel needs on the hot path, shared with its handle.
@@ -230,6 +242,15 @@ impl Channel {
             }));
         }
         rec.log_type = extra.log_type.as_deref().and_then(LogType::parse);
+        rec.location = extra.location.map(|l| {
+            Box::new(Location {
+                file: l.file,
+                line: l.line,
+                function: l.function,
+            })
+        });
+        rec.stack_trace = extra.stack_trace;
+        rec.schema_errors = extra.schema_errors.unwrap_or_default();
         let _ = self.core.logger.log(rec);
     }
 }
