@@ -8,15 +8,12 @@
 const Transport = require('winston-transport')
 const native = require('./native')
 const { call, mapError } = require('./errors')
-const { stringify, safeString } = require('./serialize')
+const { stringify, safeString, throwsText } = require('./serialize')
 const { currentHandle, currentContext } = require('./context')
 const lifecycle = require('./lifecycle')
 const { Logger, exceptionOf, kNative, LOG } = require('./logger')
 
 const LEVEL = Symbol.for('level')
-/** Keys the record writes in its own slots. */
-const SKIP = new Set(['level', 'message'])
-
 const levelCache = new Map()
 
 /** Winston level name → shared scale, by the core's one mapping. */
@@ -91,7 +88,13 @@ class LogfortTransport extends Transport {
     try {
       this._record(info)
     } catch (err) {
-      this.emit('warn', err)
+      if (err?.code === 'LOGFORT_SCHEMA' || String(err?.message).startsWith('LOGFORT_SCHEMA: ')) {
+        // Policy `strict`: the violation surfaces as a transport warning.
+        this.emit('warn', mapError(err))
+      } else {
+        // A hostile info (a getter that throws): write what can be read.
+        this._fallback(info, err)
+      }
     }
     if (this.listenerCount('logged') > 0) this.emit('logged', info)
     callback()
@@ -114,8 +117,9 @@ class LogfortTransport extends Transport {
       exception = { type, message: safeString(() => info.message), traceback: info.stack, code: code === undefined || code === null ? undefined : String(code) }
       stackUsed = true
     }
+    let flat = true
     for (const k in info) {
-      if (SKIP.has(k)) continue
+      if (k === 'level' || k === 'message') continue
       const v = info[k]
       if (k === 'service' || k === 'logger') {
         if (typeof v === 'string' && (k === 'logger' || name === this._defaultName)) {
@@ -129,6 +133,9 @@ class LogfortTransport extends Transport {
       }
       fields[k] = v
       any = true
+      // The serializer's flatness test, done here in the same pass.
+      const t = typeof v
+      if (t === 'number' ? v - v !== 0 : t === 'object' ? v !== null : t === 'bigint' || t === 'function' || t === 'symbol') flat = false
     }
     if (level < 0) {
       fields.level_name = String(levelName)
@@ -137,10 +144,24 @@ class LogfortTransport extends Transport {
     }
     const m = info.message
     const msg = typeof m === 'string' ? m : m === undefined || m === null ? '' : safeString(() => typeof m === 'object' ? stringify(m) : String(m))
-    const json = any ? stringify(fields) : undefined
+    const json = !any ? undefined : flat ? JSON.stringify(fields) : stringify(fields)
     const ch = this._channel(name)
     if (exception === undefined) LOG(ch.handle, level, msg, json, currentHandle())
     else ch.channel.logExtra(level, msg, json, currentContext(), { exception })
+  }
+
+  _fallback (info, err) {
+    let level = 20
+    let msg = ''
+    try {
+      level = levelOf(info[LEVEL] ?? info.level)
+      if (level < 0) level = 20
+    } catch {}
+    try {
+      msg = String(info.message)
+    } catch {}
+    const ch = this._channel(this._defaultName)
+    LOG(ch.handle, level, msg, JSON.stringify({ logging_error: throwsText(err) }), currentHandle())
   }
 
   /** Resolves once everything logged so far is written. */

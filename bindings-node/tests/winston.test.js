@@ -165,3 +165,23 @@ test('bad transport configuration throws with the key named', () => {
   assert.throws(() => new LogfortTransport({ config: { sinks: [{ type: 'carrier-pigeon' }] } }),
     { code: 'LOGFORT_CONFIG', message: /`sinks\[0\]\.type`: got "carrier-pigeon"/ })
 })
+
+test('a hostile info is still written, with what could be read', async (t) => {
+  const dir = tmpdir(t)
+  const file = path.join(dir, 'hostile.log')
+  const transport = new LogfortTransport({ filename: file })
+  const logger = winston.createLogger({ transports: [transport] })
+  logger.info('odd meta', { big: 10n, when: new Date(0), tags: new Set(['a']) })
+  // Winston itself throws copying such meta; an info built elsewhere
+  // (a custom format) can still reach the transport.
+  const info = { level: 'info', message: 'getter', get boom () { throw new Error('no access') } }
+  let called = false
+  transport.log(info, () => { called = true })
+  assert.equal(called, true)
+  await closed(logger)
+  const [odd, hostile] = records(file)
+  assert.deepEqual([odd.big, odd.when, odd.tags], ['10', '1970-01-01T00:00:00.000Z', ['a']])
+  assert.equal(hostile.message, 'getter')
+  assert.equal(hostile.level, 'INFO')
+  assert.equal(hostile.logging_error, '[Throws: no access]')
+})
