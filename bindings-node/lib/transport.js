@@ -35,9 +35,12 @@ function documentFor (opts) {
     if (opts.filename !== undefined) {
       const path = opts.dirname ? require('node:path').join(opts.dirname, opts.filename) : String(opts.filename)
       const sink = { type: 'file', path }
-      if (opts.maxsize !== undefined) sink.max_bytes = opts.maxsize
-      if (opts.maxFiles !== undefined) sink.backups = opts.maxFiles
-      if (opts.zippedArchive !== undefined) sink.compress = opts.zippedArchive
+      // As in Winston, maxFiles and zippedArchive only matter with maxsize.
+      if (opts.maxsize !== undefined) {
+        sink.max_bytes = opts.maxsize
+        if (opts.maxFiles !== undefined) sink.backups = opts.maxFiles
+        if (opts.zippedArchive !== undefined) sink.compress = opts.zippedArchive
+      }
       sinks.push(sink)
     }
     if (opts.console === true || opts.stream === 'stdout') sinks.push({ type: 'stdout' })
