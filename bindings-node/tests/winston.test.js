@@ -185,3 +185,16 @@ test('a hostile info is still written, with what could be read', async (t) => {
   assert.equal(hostile.level, 'INFO')
   assert.equal(hostile.logging_error, '[Throws: no access]')
 })
+
+test('replaces the Console transport: JSON lines on stdout', () => {
+  const { execFileSync } = require('node:child_process')
+  const script = `
+    const winston = require(${JSON.stringify(require.resolve('winston'))})
+    const { LogfortTransport } = require(${JSON.stringify(require.resolve('..'))})
+    const logger = winston.createLogger({ defaultMeta: { service: 'cli' }, transports: [new LogfortTransport({ console: true })] })
+    logger.warn('to stdout', { n: 1 })
+    process.exit(0)`
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+  const recs = out.trim().split('\n').map((l) => JSON.parse(l))
+  assert.deepEqual(recs.map((r) => [r.level, r.logger, r.message, r.n]), [['WARNING', 'cli', 'to stdout', 1]])
+})
