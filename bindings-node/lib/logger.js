@@ -177,8 +177,10 @@ function method (num) {
         writeSlow(this, num, arguments)
       }
     } catch (err) {
-      // Only a hostile object (a Proxy or getter that throws on the
-      // checks above) gets here: write what can be written.
+      // A schema violation under policy `strict` is the caller's error.
+      if (isSchemaError(err)) throw mapError(err)
+      // Otherwise only a hostile object (a Proxy or getter that throws
+      // on the checks above) gets here: write what can be written.
       writeFallback(this, num, arguments, err)
     }
     if (num >= 50) {
@@ -189,10 +191,15 @@ function method (num) {
   }
 }
 
+function isSchemaError (err) {
+  return err?.code === 'LOGFORT_SCHEMA' || (typeof err?.message === 'string' && err.message.startsWith('LOGFORT_SCHEMA: '))
+}
+
 function writeFallback (logger, num, args, err) {
   try {
     writeSlow(logger, num, args)
-  } catch {
+  } catch (again) {
+    if (isSchemaError(again)) throw mapError(again)
     const msg = typeof args[1] === 'string' ? args[1] : typeof args[0] === 'string' ? args[0] : ''
     LOG(logger[kHandle], num, msg, JSON.stringify({ logging_error: throwsText(err) }), currentHandle())
   }
@@ -305,16 +312,16 @@ class Logger {
    */
   audit (action, resourceType, resourceId, options) {
     const ev = action !== null && typeof action === 'object' ? action : { ...options, action, resourceType, resourceId }
-    this[kChannel].audit(
+    call(() => this[kChannel].audit(this[kThreshold],
       String(ev.action), String(ev.resourceType ?? ''), String(ev.resourceId ?? ''),
-      optString(ev.userId), String(ev.result ?? 'success'), detailsJson(ev.details), currentContext())
+      optString(ev.userId), String(ev.result ?? 'success'), detailsJson(ev.details), currentContext()))
   }
 
   /** A security event; the severity (info, warning, critical) sets the level. */
   security (event, options = {}) {
-    this[kChannel].security(
+    call(() => this[kChannel].security(this[kThreshold],
       String(event), String(options.severity ?? 'warning'), optString(options.clientIp),
-      optString(options.userId), detailsJson(options.details), currentContext())
+      optString(options.userId), detailsJson(options.details), currentContext()))
   }
 
   /**
@@ -329,12 +336,12 @@ class Logger {
       success = meta.success !== false
       details = without(meta, 'success')
     }
-    this[kChannel].performance(String(operation), Number(durationMs), success, detailsJson(details), currentContext())
+    call(() => this[kChannel].performance(this[kThreshold], String(operation), Number(durationMs), success, detailsJson(details), currentContext()))
   }
 
   /** A business event. */
   business (event, details) {
-    this[kChannel].business(String(event), detailsJson(details), currentContext())
+    call(() => this[kChannel].business(this[kThreshold], String(event), detailsJson(details), currentContext()))
   }
 
   /** A timer whose `done(operation, meta)` logs a performance record. */
@@ -376,7 +383,7 @@ class Logger {
   /** Internal: a record with the rarely used parts (tests fix `time`). */
   _logExtra (level, msg, fields, extra) {
     const num = levelNumber(level)
-    this[kChannel].logExtra(num, String(msg), fields === undefined ? undefined : stringify(fields), currentContext(), extra)
+    call(() => this[kChannel].logExtra(num, String(msg), fields === undefined ? undefined : stringify(fields), currentContext(), extra))
   }
 }
 

@@ -25,10 +25,11 @@ fn members(json: &str) -> Vec<(String, Value)> {
 impl NativeContext {
     /// A context from the incoming request headers, by the core's rules:
     /// a valid correlation id is kept, a hostile one replaced (and
-    /// flagged), an absent one generated.
+    /// flagged), an absent one taken from a valid `traceparent` or
+    /// generated; a valid `traceparent` sets the trace and span ids.
     #[napi(factory)]
     pub fn from_headers(correlation_id: Option<String>, traceparent: Option<String>) -> Self {
-        let ctx = context_from_headers(correlation_id.as_deref(), traceparent.as_deref());
+        let ctx = Context::from_headers(correlation_id.as_deref(), traceparent.as_deref());
         NativeContext {
             inner: Arc::new(ctx),
         }
@@ -134,14 +135,5 @@ fn clear(ctx: &mut Context, key: &str) {
         "user_id" => ctx.user_id = None,
         "session_id" => ctx.session_id = None,
         _ => ctx.fields.retain(|(k, _)| k != key),
-    }
-}
-
-fn context_from_headers(correlation_id: Option<&str>, _traceparent: Option<&str>) -> Context {
-    let (id, rejected) = logfort_core::context::accept_correlation_id(correlation_id);
-    Context {
-        correlation_id: Some(id),
-        correlation_id_rejected: rejected,
-        ..Context::default()
     }
 }

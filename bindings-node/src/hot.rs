@@ -162,6 +162,16 @@ fn throw(env: sys::napi_env, msg: &CStr) -> sys::napi_value {
     ptr::null_mut()
 }
 
+/// A core error (a schema violation under policy `strict`) as a JS
+/// `Error` with `code`.
+fn throw_core(env: sys::napi_env, e: &logfort_core::Error) -> sys::napi_value {
+    let code = std::ffi::CString::new(crate::error::code(e)).unwrap_or_default();
+    let msg = std::ffi::CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+    // SAFETY: throwing on the calling thread's env.
+    unsafe { sys::napi_throw_error(env, code.as_ptr(), msg.as_ptr()) };
+    ptr::null_mut()
+}
+
 /// `log(channel, level, message, fields?, context?)`.
 unsafe extern "C" fn log(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let mut argc = 5usize;
@@ -203,11 +213,11 @@ unsafe extern "C" fn log(env: sys::napi_env, info: sys::napi_callback_info) -> s
                     .clone(),
             )
         };
-        channel.log(level, message, fields, context);
-        Ok(())
+        Ok(channel.log(level, message, fields, context))
     });
     match result {
-        Ok(Ok(())) => ptr::null_mut(),
+        Ok(Ok(Ok(()))) => ptr::null_mut(),
+        Ok(Ok(Err(e))) => throw_core(env, &e),
         Ok(Err(msg)) => throw(env, msg),
         Err(_) => throw(env, c"logfort: internal error while capturing a record"),
     }

@@ -7,6 +7,7 @@ mod context;
 mod error;
 pub mod hot;
 mod logger;
+mod types;
 
 use logfort_core::Level;
 use napi_derive::napi;

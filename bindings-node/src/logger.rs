@@ -166,18 +166,33 @@ impl ChannelCore {
         rec
     }
 
-    /// Capture and enqueue, nothing else. A logger that was shut down
-    /// counts the record as dropped rather than throwing.
+    /// Capture and enqueue, nothing else.
     pub fn log(
         &self,
         level: u32,
         message: String,
         fields: Option<String>,
         context: Option<Arc<Context>>,
-    ) {
-        let _ = self
-            .logger
-            .log(self.record(level, message, fields, context));
+    ) -> logfort_core::Result<()> {
+        self.push(self.record(level, message, fields, context))
+    }
+
+    /// Enqueues a record. A logger that was shut down counts it as
+    /// dropped rather than failing the caller; only a schema violation
+    /// under policy `strict` is the caller's error.
+    pub fn push(&self, rec: Record) -> logfort_core::Result<()> {
+        match self.logger.log(rec) {
+            Err(logfort_core::Error::Shutdown) => Ok(()),
+            other => other,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn config(&self) -> &Config {
+        self.logger.config()
     }
 }
 
@@ -211,6 +226,10 @@ impl Channel {
         self.core.name.clone()
     }
 
+    pub(crate) fn core(&self) -> &ChannelCore {
+        &self.core
+    }
+
     /// The handle `logFunction()`'s function takes (made once per logger).
     #[napi(ts_return_type = "object")]
     pub fn handle(&self, env: &Env) -> Result<Unknown<'static>> {
@@ -226,7 +245,7 @@ impl Channel {
         fields: Option<String>,
         context: Option<&NativeContext>,
         extra: Extra,
-    ) {
+    ) -> Result<()> {
         let mut rec = self
             .core
             .record(level, message, fields, context.map(|c| c.inner.clone()));
@@ -251,7 +270,7 @@ impl Channel {
         });
         rec.stack_trace = extra.stack_trace;
         rec.schema_errors = extra.schema_errors.unwrap_or_default();
-        let _ = self.core.logger.log(rec);
+        self.core.push(rec).map_err(to_js)
     }
 }
 

@@ -15,7 +15,7 @@ test('context.run binds ids and fields for every record inside, across awaits', 
     assert.equal(context.correlationId(), 'req-1')
   })
   logger.info('outside')
-  const got = read().map(({ timestamp, logger: _l, level: _v, ...r }) => r)
+  const got = read().map(({ timestamp, schema_version: _s, logger: _l, level: _v, ...r }) => r)
   assert.deepEqual(got, [
     { message: 'first', correlation_id: 'req-1', user_id: 'u7', tenant: 'acme' },
     { message: 'after await', correlation_id: 'req-1', user_id: 'u7', tenant: 'override' },

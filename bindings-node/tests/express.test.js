@@ -74,9 +74,21 @@ test('Express: hostile headers are replaced, traceparent is read', async (t) => 
     }
   }
   assert.ok(res.filter((r) => r.id !== null).length >= 5)
-  const withTrace = await fetch(`${base}/work/100`, { headers: { traceparent: TRACEPARENT } })
-  const id = withTrace.headers.get('x-correlation-id')
-  const traced = read().filter((r) => r.n === 100)
-  assert.equal(traced.length, 3)
-  for (const r of traced) assert.equal(r.correlation_id, id)
+})
+
+test('Express: traceparent sets the trace ids; a bad one is ignored', async (t) => {
+  const { logger, read } = fileLogger(t)
+  const base = await serve(t, app(logger))
+  const traced = await fetch(`${base}/work/100`, { headers: { traceparent: TRACEPARENT } })
+  const both = await fetch(`${base}/work/101`, { headers: { traceparent: TRACEPARENT, 'x-correlation-id': 'mine-1' } })
+  const bad = await fetch(`${base}/work/102`, { headers: { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' } })
+  assert.equal(traced.headers.get('x-correlation-id'), '4bf92f3577b34da6a3ce929d0e0e4736')
+  assert.equal(both.headers.get('x-correlation-id'), 'mine-1')
+  assert.match(bad.headers.get('x-correlation-id'), UUID7)
+  const recs = read()
+  const ids = (n) => recs.filter((r) => r.n === n).map((r) => [r.correlation_id, r.trace_id, r.span_id])
+  const trace = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7']
+  assert.deepEqual(ids(100), Array(3).fill([trace[0], ...trace]))
+  assert.deepEqual(ids(101), Array(3).fill(['mine-1', ...trace]))
+  assert.deepEqual(ids(102), Array(3).fill([bad.headers.get('x-correlation-id'), undefined, undefined]))
 })

@@ -36,10 +36,13 @@ function fileLogger (t, options = {}) {
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/
 
-/** The record without its timestamp, after checking its format. */
+/**
+ * The record without what every record carries (its timestamp, checked
+ * for format, and the schema version stamp, the schema suite's concern).
+ */
 function stripTime (assert, rec) {
   assert.match(rec.timestamp, TIMESTAMP)
-  const { timestamp: _t, ...rest } = rec
+  const { timestamp: _t, schema_version: _s, ...rest } = rec
   return rest
 }
 

@@ -75,7 +75,7 @@ function winstonView (r) {
 const LEVEL = { TRACE: 'silly', DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error' }
 
 function logfortView (r) {
-  const { timestamp: _t, level, logger, message, exception, ...meta } = r
+  const { timestamp: _t, schema_version: _s, level, logger, message, exception, ...meta } = r
   // The error's code sits in `exception` rather than among the fields.
   if (exception?.code !== undefined) meta.code = exception.code
   return { level: LEVEL[level], message, service: logger, error: exception !== undefined, meta }
