@@ -62,3 +62,15 @@ test('concurrent async scopes never mix', async (t) => {
   assert.equal(recs.length, 250)
   for (const r of recs) assert.equal(r.correlation_id, `job-${r.job}`)
 })
+
+test('a traceparent bound in context sets the trace ids by the core\'s rules', (t) => {
+  const { logger, read } = fileLogger(t)
+  context.run({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, () => {
+    logger.info('traced')
+    assert.equal(context.get().trace_id, '4bf92f3577b34da6a3ce929d0e0e4736')
+  })
+  context.run({ traceparent: 'not-a-traceparent' }, () => logger.info('untraced'))
+  const [a, b] = read()
+  assert.deepEqual([a.trace_id, a.span_id], ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'])
+  assert.deepEqual([b.trace_id, b.span_id], [undefined, undefined])
+})
