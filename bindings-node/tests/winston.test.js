@@ -4,7 +4,7 @@ const assert = require('node:assert/strict')
 const path = require('node:path')
 const winston = require('winston')
 const { LogfortTransport, Logger, context } = require('..')
-const { tmpdir, records } = require('./helpers')
+const { tmpdir, records, lines } = require('./helpers')
 
 // The seed's setup: a per-service logger factory with JSON format,
 // combined.log and error.log, and performance/security/business helpers.
@@ -45,17 +45,21 @@ function callSites (logger) {
   logger.logBusiness('order_placed', { orderId: 'o-1', amount: 12.5 })
 }
 
+// 5 MB x 5, as the seed configures them.
+const ROTATION = { maxsize: 5242880, maxFiles: 5 }
+
 function fileTransports (dir) {
   return [
-    new winston.transports.File({ filename: path.join(dir, 'error.log'), level: 'error' }),
-    new winston.transports.File({ filename: path.join(dir, 'combined.log') })
+    new winston.transports.File({ filename: path.join(dir, 'error.log'), level: 'error', ...ROTATION }),
+    new winston.transports.File({ filename: path.join(dir, 'combined.log'), ...ROTATION })
   ]
 }
 
+// The same lines with the class name changed.
 function logfortTransports (dir) {
   return [
-    new LogfortTransport({ filename: path.join(dir, 'error.log'), level: 'error' }),
-    new LogfortTransport({ filename: path.join(dir, 'combined.log') })
+    new LogfortTransport({ filename: path.join(dir, 'error.log'), level: 'error', ...ROTATION }),
+    new LogfortTransport({ filename: path.join(dir, 'combined.log'), ...ROTATION })
   ]
 }
 
@@ -159,6 +163,28 @@ test('transport shares a Logger, reads the context, maps custom levels', async (
   assert.equal(recs[1].level_name, 'audit')
   assert.equal(recs[1].who, 'u1')
   assert.equal(recs[2].extra, true)
+})
+
+test('Winston File rotation options become the core\'s rotating file sink', async (t) => {
+  const { documentFor } = require('../lib/transport')
+  assert.deepEqual(documentFor({ filename: 'app.log', dirname: 'logs', maxsize: 1024, maxFiles: 3, zippedArchive: true }).sinks,
+    [{ type: 'file', path: path.join('logs', 'app.log'), max_bytes: 1024, backups: 3, compress: true }])
+  assert.deepEqual(documentFor({ filename: 'app.log', maxFiles: 3 }).sinks, [{ type: 'file', path: 'app.log' }])
+  const dir = tmpdir(t)
+  const file = path.join(dir, 'rot.log')
+  const logger = winston.createLogger({ transports: [new LogfortTransport({ filename: file, maxsize: 4096, maxFiles: 2 })] })
+  for (let i = 0; i < 200; i++) logger.info('rotate me', { i, pad: 'x'.repeat(100) })
+  await closed(logger)
+  const fs = require('node:fs')
+  // The current file and two backups (the core's lock file aside).
+  const names = fs.readdirSync(dir).filter((n) => !n.endsWith('.lock')).sort()
+  assert.deepEqual(names, ['rot.log', 'rot.log.1', 'rot.log.2'])
+  for (const n of names) {
+    assert.ok(fs.statSync(path.join(dir, n)).size <= 4096, n)
+    for (const l of lines(path.join(dir, n))) assert.equal(JSON.parse(l).message, 'rotate me')
+  }
+  // The newest records are in the current file.
+  assert.equal(JSON.parse(lines(file).pop()).i, 199)
 })
 
 test('bad transport configuration throws with the key named', () => {
