@@ -14,6 +14,8 @@ module.exports = {
   middleware,
   /** Flushes every live logger now, blocking (what the exit hook does). */
   flushAllSync: lifecycle.flushAllSync,
+  /** `text` with the default masking rules (LOG_CONFIG / LOG_* aware). */
+  mask: (text) => native.mask(String(text)),
   version: native.version(),
   // Loaded on first use: it pulls in winston-transport.
   get LogfortTransport () {

@@ -48,7 +48,7 @@ const LOGFORT = path.join(__dirname, '..', '..', 'bindings-node')
 const CONTENDERS = {
   'logfort Logger (masking)': (file) => {
     const { Logger, context } = require(LOGFORT)
-    const logger = new Logger({ name: 'app.auth', sinks: [{ type: 'file', path: file }] })
+    const logger = new Logger({ name: 'app.auth', mask: { enabled: true }, sinks: [{ type: 'file', path: file }] })
     return {
       scope: (fn) => context.run({ correlation_id: CORRELATION_ID }, fn),
       log: () => logger.info(FIELDS(), MESSAGE),
@@ -58,7 +58,7 @@ const CONTENDERS = {
   'winston + LogfortTransport (masking)': (file) => {
     const winston = require('winston')
     const { LogfortTransport, context } = require(LOGFORT)
-    const transport = new LogfortTransport({ filename: file, name: 'app.auth', config: { sinks: [{ type: 'file', path: file }] } })
+    const transport = new LogfortTransport({ filename: file, name: 'app.auth', config: { mask: { enabled: true }, sinks: [{ type: 'file', path: file }] } })
     const logger = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [transport] })
     return {
       scope: (fn) => context.run({ correlation_id: CORRELATION_ID }, fn),

@@ -9,8 +9,10 @@ pub mod hot;
 mod logger;
 mod types;
 
-use logfort_core::Level;
+use logfort_core::mask::{MaskConfig, Masker};
+use logfort_core::{Config, Level};
 use napi_derive::napi;
+use std::sync::OnceLock;
 
 pub use context::NativeContext;
 pub use logger::{Channel, ChannelCore, NativeLogger};
@@ -39,4 +41,26 @@ pub fn level_from_winston(name: String) -> Option<u32> {
 #[napi]
 pub fn level_name(number: i32) -> String {
     Level::from_number(number as i64).as_str().to_owned()
+}
+
+/// `text` masked with the default rules: the `mask` section of
+/// `LOG_CONFIG` (if any) with `LOG_*` applied, built once. An unreadable
+/// configuration falls back to the built-in rules rather than to no
+/// masking; `LOG_MASK_SENSITIVE_DATA=false` returns the text unchanged.
+#[napi]
+pub fn mask(text: String) -> String {
+    static DEFAULT: OnceLock<Option<Masker>> = OnceLock::new();
+    let masker = DEFAULT.get_or_init(|| {
+        let config = Config::load(None).map(|c| c.mask).unwrap_or_default();
+        if !config.enabled {
+            return None;
+        }
+        Masker::new(&config)
+            .or_else(|_| Masker::new(&MaskConfig::default()))
+            .ok()
+    });
+    match masker {
+        Some(m) => m.mask_str(&text).into_owned(),
+        None => text,
+    }
 }

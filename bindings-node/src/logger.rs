@@ -83,6 +83,13 @@ impl NativeLogger {
         self.inner.is_shut_down()
     }
 
+    /// `text` with this logger's masking rules (unchanged when masking
+    /// is off): for strings sent somewhere other than a record.
+    #[napi]
+    pub fn mask(&self, text: String) -> String {
+        self.inner.mask(&text)
+    }
+
     /// Every counter, in the Prometheus text format.
     #[napi]
     pub fn metrics_text(&self) -> String {

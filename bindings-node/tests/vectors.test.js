@@ -59,6 +59,7 @@ test('golden records: every profile, byte for byte', async (t) => {
       ...c.config,
       name: c.record.logger,
       level: 'trace',
+      mask: { enabled: false },
       schema: { policy: 'off' },
       sinks: PROFILES.map((p) => ({ type: 'file', path: files[p], format: p }))
     })
