@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python test-node
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,7 +14,7 @@ help: ## list the targets
 demo: ## the main job: build and run the demo
 	$(CARGO) run -q --release -p logfort-core --example demo
 
-test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask test-python ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking, Python
+test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask test-python test-node ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking, Python, Node
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
@@ -44,6 +44,10 @@ test-sinks: deps venv ## syslog sink against a real rsyslogd, OTLP sink against 
 test-python: venv ## Python package: pip install ./bindings-python into .venv, then pytest
 	$(PY) -m pip install -q ./bindings-python
 	$(PY) -m pytest -q bindings-python/tests
+
+test-node: ## Node package: npm install builds the addon, then node --test
+	cd bindings-node && npm install --no-audit --no-fund
+	node --test bindings-node/tests/
 
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh

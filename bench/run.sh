@@ -22,3 +22,8 @@ make -s venv
 .venv/bin/python -m pip install -q -r bench/python/requirements.txt
 .venv/bin/python -m pip install -q ./bindings-python
 .venv/bin/python bench/python/bench.py
+
+section "Node: DESIGN.md workload, Logger and Winston + LogfortTransport vs pino and Winston (bench/node)"
+(cd bindings-node && npm install --no-audit --no-fund --loglevel=error)
+(cd bench/node && npm install --no-audit --no-fund --loglevel=error)
+node bench/node/bench.js
