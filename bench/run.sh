@@ -21,6 +21,18 @@ gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iinclude \
   -Ltarget/release -llogfort -Wl,-rpath,"$PWD/target/release"
 target/bench/bench_ffi "$scratch"
 
+section "C ABI vs spdlog async (bench/c/bench_spdlog.cpp)"
+if ! pkg-config --exists spdlog 2>/dev/null; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libspdlog-dev pkg-config >/dev/null
+fi
+# shellcheck disable=SC2046 # pkg-config prints several flags
+g++ -O2 -std=c++17 -Wall -Wextra -Werror -pthread -Iinclude $(pkg-config --cflags spdlog) \
+  -o target/bench/bench_spdlog bench/c/bench_spdlog.cpp \
+  -Ltarget/release -llogfort -Wl,-rpath,"$PWD/target/release" $(pkg-config --libs spdlog)
+target/bench/bench_spdlog "$scratch"
+
 section "Schema validation overhead: annotate vs off (bench/rust, schema)"
 cargo build -q --release -p logfort-bench --bin schema
 target/release/schema
