@@ -109,14 +109,14 @@ int main(int argc, char **argv) {
       bench_result lf{}, sp{};
       // Alternate who goes first so neither always gets the cooler machine.
       if (round % 2 == 1) {
-        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads);
+        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads, 0);
         sp = run_spdlog(base + "-spdlog.log", total, threads);
       } else {
         sp = run_spdlog(base + "-spdlog.log", total, threads);
-        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads);
+        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads, 0);
       }
-      bench_print_row("logfort (C ABI)", threads, &lf);
-      bench_print_row("spdlog async", threads, &sp);
+      bench_print_row("logfort (C ABI)", threads, &lf, nullptr);
+      bench_print_row("spdlog async", threads, &sp, nullptr);
       double ratio = lf.records_per_s / sp.records_per_s;
       ratios.push_back(ratio);
       printf("  logfort / spdlog, %d thread(s): end-to-end %.2fx\n", threads, ratio);

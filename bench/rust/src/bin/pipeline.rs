@@ -175,6 +175,8 @@ fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
 /// tracing: JSON lines through the lossless `non_blocking` appender to a
 /// file, the correlation id a field of the request span each thread has
 /// entered (the usual way to bind it), fields flattened like logfort's.
+/// Each run needs its own subscriber, so it is the thread's default
+/// rather than the global one (a thread-local lookup per event).
 fn run_tracing(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
     let file = std::fs::File::create(path).expect("tracing log file");
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
