@@ -260,16 +260,17 @@ pub unsafe extern "C" fn lf_log_kv(
         rec.fields.reserve(kvs.len());
         for (idx, kv) in kvs.iter().enumerate() {
             // SAFETY: forwarded from the caller's contract.
-            let (key, bad_key) = match unsafe { text(kv.key, &format!("fields[{idx}].key")) } {
+            let (key, bad_key) = match unsafe { text(kv.key, format_args!("fields[{idx}].key")) } {
                 Ok(k) => k,
                 Err(s) => return s,
             };
-            let str_value = |name: &str| -> Result<(String, bool), lf_status> {
+            let str_value = || -> Result<(String, bool), lf_status> {
                 // SAFETY: forwarded from the caller's contract.
-                unsafe { text(kv.str, name) }.map(|(s, bad)| (s.into_owned(), bad))
+                unsafe { text(kv.str, format_args!("fields[{idx}].str")) }
+                    .map(|(s, bad)| (s.into_owned(), bad))
             };
             let (value, bad_value) = match kv.kind {
-                0 | 4 => match str_value(&format!("fields[{idx}].str")) {
+                0 | 4 => match str_value() {
                     Ok((s, bad)) if kv.kind == 0 => (Value::Str(s), bad),
                     Ok((s, bad)) => (Value::Raw(s), bad),
                     Err(s) => return s,
@@ -337,4 +338,67 @@ pub unsafe extern "C" fn lf_metrics(logger: *const lf_logger, out: *mut *mut c_c
         clear_error();
         lf_status::LF_OK
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::lf_last_error;
+    use std::ffi::CStr;
+
+    fn last_error() -> String {
+        // SAFETY: lf_last_error returns a valid NUL-terminated string.
+        unsafe { CStr::from_ptr(lf_last_error()) }
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn kv(key: *const c_char, str: *const c_char) -> lf_kv {
+        lf_kv {
+            key,
+            kind: lf_kind::LF_STRING as i32,
+            str,
+            i: 0,
+            d: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_null_field_pointer_is_named_by_index_and_success_clears_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kv.log");
+        let config = std::ffi::CString::new(format!(
+            r#"{{"sinks": [{{"type": "file", "path": {:?}}}]}}"#,
+            path.to_str().unwrap()
+        ))
+        .unwrap();
+        let mut logger = std::ptr::null_mut();
+        // SAFETY: valid config string and out pointer.
+        assert_eq!(
+            unsafe { lf_logger_new(config.as_ptr(), &mut logger) },
+            lf_status::LF_OK
+        );
+        let (name, msg) = (c"app".as_ptr(), c"m".as_ptr());
+        let good = || kv(c"a".as_ptr(), c"x".as_ptr());
+        let log = |fields: &[lf_kv]| {
+            // SAFETY: live logger, valid strings, `fields` of its length.
+            unsafe { lf_log_kv(logger, 20, name, msg, fields.as_ptr(), fields.len()) }
+        };
+        let null_key = [good(), kv(std::ptr::null(), c"x".as_ptr())];
+        assert_eq!(log(&null_key), lf_status::LF_NULL_ARGUMENT);
+        assert_eq!(last_error(), "fields[1].key is NULL");
+        let null_str = [good(), good(), kv(c"b".as_ptr(), std::ptr::null())];
+        assert_eq!(log(&null_str), lf_status::LF_NULL_ARGUMENT);
+        assert_eq!(last_error(), "fields[2].str is NULL");
+        assert_eq!(log(&[good()]), lf_status::LF_OK);
+        assert_eq!(last_error(), "");
+        assert_eq!(log(&[good()]), lf_status::LF_OK);
+        assert_eq!(last_error(), "");
+        // SAFETY: live logger, freed once.
+        unsafe { lf_logger_free(logger) };
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2, "only the two good records: {text}");
+        assert!(text.lines().all(|l| l.contains(r#""a":"x""#)), "{text}");
+    }
 }

@@ -45,7 +45,13 @@ pub(crate) fn set_error(msg: impl Into<String>) {
 }
 
 pub(crate) fn clear_error() {
-    LAST_ERROR.with(|e| *e.borrow_mut() = CString::default());
+    // Every successful call clears; only allocate when there is text.
+    LAST_ERROR.with(|e| {
+        let mut e = e.borrow_mut();
+        if !e.as_bytes().is_empty() {
+            *e = CString::default();
+        }
+    });
 }
 
 /// Maps a core error to its status and records its text.

@@ -5,10 +5,12 @@ use std::borrow::Cow;
 use std::ffi::{c_char, CStr, CString};
 
 /// A borrowed C string as text. NULL is an error naming the argument;
-/// invalid UTF-8 is replaced, and reported through the flag.
+/// invalid UTF-8 is replaced, and reported through the flag. `name` is
+/// only formatted on error (`format_args!` keeps the hot path free of
+/// allocation).
 pub(crate) unsafe fn text<'a>(
     p: *const c_char,
-    name: &str,
+    name: impl std::fmt::Display,
 ) -> Result<(Cow<'a, str>, bool), lf_status> {
     if p.is_null() {
         set_error(format!("{name} is NULL"));

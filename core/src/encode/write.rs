@@ -28,13 +28,22 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let class = ESCAPE[b as usize];
-        if class == 0 {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most text needs no escaping: skip it eight bytes at a time.
+        if let Some(word) = bytes.get(i..i + 8) {
+            if !may_need_escape(u64::from_le_bytes(word.try_into().unwrap_or([0; 8]))) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        i += 1;
+        if ESCAPE[b as usize] == 0 {
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
-        start = i + 1;
+        out.extend_from_slice(&bytes[start..i - 1]);
+        start = i;
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -53,6 +62,20 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// False only when none of the eight bytes is a control character, `"`
+/// or `\` (a true answer may be wrong; the caller then looks byte by byte).
+#[inline]
+fn may_need_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte below n sets its high bit in (w - n) & !w (n <= 0x80).
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * n as u64) & !w & HIGH;
+    let control = below(w, 0x20);
+    let quote = below(w ^ (ONES * b'"' as u64), 1);
+    let backslash = below(w ^ (ONES * b'\\' as u64), 1);
+    control | quote | backslash != 0
 }
 
 /// Writes `"key":` preceded by a comma unless it is the first member.
@@ -181,6 +204,23 @@ mod tests {
         assert_eq!(s("q\"b\\"), r#""q\"b\\""#);
         assert_eq!(s("\u{1}"), r#""\u0001""#);
         assert_eq!(s("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_offset_of_the_word_scan() {
+        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', 'é', '/'] {
+            for len in 0..24 {
+                for at in 0..=len {
+                    let mut input = "a".repeat(len);
+                    input.insert(at, special);
+                    assert_eq!(
+                        s(&input),
+                        serde_json::to_string(&input).unwrap(),
+                        "{input:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,202 @@
+/* The DESIGN.md benchmark workload through the C ABI, shared by
+ * bench_ffi.c and bench_spdlog.cpp (compiles as C and as C++): one
+ * record of level INFO from logger "app.auth" with five typed fields and
+ * the correlation id bound with lf_context_set, logged with lf_log_kv
+ * from 1..N threads to a file; end-to-end records/s (lf_flush, then the
+ * line count is checked) and caller latency percentiles. */
+#ifndef BENCH_WORKLOAD_H
+#define BENCH_WORKLOAD_H
+
+#include "logfort.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BENCH_LOGGER "app.auth"
+#define BENCH_MESSAGE \
+  "login failed {\"password\": \"hunter2\"} for alice@example.com card 4111-1111-1111-1111"
+#define BENCH_CORRELATION_ID "req-7f3a9c2e-bench"
+/* One call in this many is timed, so timing barely touches the rate. */
+#define BENCH_SAMPLE_EVERY 8
+/* A paced pass times every call, in bursts of this many calls with a
+ * 1 ms pause after each: a pace the writer keeps up with, so the latency
+ * is the caller's own cost (capture + enqueue), not a full queue. */
+#define BENCH_PACE_BURST 1000
+
+typedef struct {
+  double records_per_s;
+  uint64_t p50_ns, p99_ns, p999_ns;
+} bench_result;
+
+static uint64_t bench_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long bench_env_long(const char *name, long fallback) {
+  const char *v = getenv(name);
+  if (v == NULL || *v == '\0') return fallback;
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (*end != '\0' || n < 1) {
+    fprintf(stderr, "%s=%s: expected a positive integer\n", name, v);
+    exit(2);
+  }
+  return n;
+}
+
+static void bench_die(const char *what) {
+  fprintf(stderr, "bench: %s: %s\n", what, lf_last_error());
+  exit(1);
+}
+
+/* Newlines in a file; -1 when it cannot be read. */
+static long bench_count_lines(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return -1;
+  static char buf[1 << 16];
+  long lines = 0;
+  size_t got;
+  while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+    for (char *p = buf; (p = (char *)memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++) lines++;
+  }
+  fclose(f);
+  return lines;
+}
+
+static int bench_cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentiles of the samples (sorted in place). */
+static void bench_percentiles(uint64_t *s, size_t n, bench_result *r) {
+  if (n == 0) {
+    r->p50_ns = r->p99_ns = r->p999_ns = 0;
+    return;
+  }
+  qsort(s, n, sizeof *s, bench_cmp_u64);
+  size_t k50 = (size_t)(0.50 * (double)n + 0.999999), k99 = (size_t)(0.99 * (double)n + 0.999999),
+         k999 = (size_t)(0.999 * (double)n + 0.999999);
+  r->p50_ns = s[(k50 ? k50 : 1) - 1];
+  r->p99_ns = s[(k99 ? k99 : 1) - 1];
+  r->p999_ns = s[(k999 ? k999 : 1) - 1];
+}
+
+typedef struct {
+  lf_logger *logger;
+  long per_thread;
+  int paced;
+  pthread_barrier_t *start;
+  uint64_t *samples; /* this thread's slice */
+  size_t taken;
+} bench_lf_thread;
+
+static void *bench_lf_worker(void *arg) {
+  bench_lf_thread *t = (bench_lf_thread *)arg;
+  if (lf_context_set("correlation_id", BENCH_CORRELATION_ID) != LF_OK) bench_die("lf_context_set");
+  lf_kv kv[5];
+  memset(kv, 0, sizeof kv);
+  kv[0].key = "user_id", kv[0].kind = LF_STRING, kv[0].str = "u-123";
+  kv[1].key = "client_ip", kv[1].kind = LF_STRING, kv[1].str = "192.168.1.1";
+  kv[2].key = "duration_ms", kv[2].kind = LF_DOUBLE, kv[2].d = 12.5;
+  kv[3].key = "request_path", kv[3].kind = LF_STRING, kv[3].str = "/api/v1/login";
+  kv[4].key = "api_key", kv[4].kind = LF_STRING, kv[4].str = "sk-live-abcdef";
+  pthread_barrier_wait(t->start);
+  const struct timespec pause = {0, 1000000};
+  for (long i = 0; i < t->per_thread; i++) {
+    lf_status st;
+    if (t->paced || i % BENCH_SAMPLE_EVERY == 0) {
+      uint64_t t0 = bench_now_ns();
+      st = lf_log_kv(t->logger, LF_INFO, BENCH_LOGGER, BENCH_MESSAGE, kv, 5);
+      t->samples[t->taken++] = bench_now_ns() - t0;
+    } else {
+      st = lf_log_kv(t->logger, LF_INFO, BENCH_LOGGER, BENCH_MESSAGE, kv, 5);
+    }
+    if (st != LF_OK) bench_die("lf_log_kv");
+    if (t->paced && (i + 1) % BENCH_PACE_BURST == 0) nanosleep(&pause, NULL);
+  }
+  lf_context_clear();
+  return NULL;
+}
+
+/* `n` records (a multiple of `threads`) through a new logger writing to
+ * `path`; the clock runs from the release of the threads until lf_flush
+ * returns, and the file must then hold exactly `n` lines. `paced` selects
+ * the paced latency pass (its rate means nothing). */
+static bench_result bench_logfort(const char *path, long n, int threads, int paced) {
+  char config[4200];
+  snprintf(config, sizeof config, "{\"sinks\": [{\"type\": \"file\", \"path\": \"%s\"}]}", path);
+  lf_logger *logger;
+  if (lf_logger_new(config, &logger) != LF_OK) bench_die("lf_logger_new");
+  long per_thread = n / threads;
+  size_t per_samples = (size_t)(paced ? per_thread : per_thread / BENCH_SAMPLE_EVERY + 1);
+  uint64_t *samples = (uint64_t *)calloc(per_samples * (size_t)threads, sizeof *samples);
+  bench_lf_thread *ts = (bench_lf_thread *)calloc((size_t)threads, sizeof *ts);
+  pthread_t *ids = (pthread_t *)calloc((size_t)threads, sizeof *ids);
+  pthread_barrier_t start;
+  if (samples == NULL || ts == NULL || ids == NULL) exit(1);
+  pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
+  for (int i = 0; i < threads; i++) {
+    ts[i].logger = logger;
+    ts[i].per_thread = per_thread;
+    ts[i].paced = paced;
+    ts[i].start = &start;
+    ts[i].samples = samples + (size_t)i * per_samples;
+    pthread_create(&ids[i], NULL, bench_lf_worker, &ts[i]);
+  }
+  pthread_barrier_wait(&start);
+  uint64_t t0 = bench_now_ns();
+  for (int i = 0; i < threads; i++) pthread_join(ids[i], NULL);
+  if (lf_flush(logger, 60000) != LF_OK) bench_die("lf_flush");
+  uint64_t elapsed = bench_now_ns() - t0;
+  long lines = bench_count_lines(path);
+  if (lines != per_thread * threads) {
+    fprintf(stderr, "bench: %s holds %ld lines, expected %ld\n", path, lines, per_thread * threads);
+    exit(1);
+  }
+  lf_logger_free(logger);
+  /* Gather the samples at the front for the percentiles. */
+  size_t taken = 0;
+  for (int i = 0; i < threads; i++) {
+    memmove(samples + taken, ts[i].samples, ts[i].taken * sizeof *samples);
+    taken += ts[i].taken;
+  }
+  bench_result r;
+  r.records_per_s = (double)(per_thread * threads) / ((double)elapsed / 1e9);
+  bench_percentiles(samples, taken, &r);
+  pthread_barrier_destroy(&start);
+  free(samples);
+  free(ts);
+  free(ids);
+  remove(path);
+  return r;
+}
+
+static void bench_print_header(void) {
+  printf("  %-20s %7s %11s | %22s | %22s\n", "", "", "end to end", "caller ns, saturated",
+         "caller ns, paced");
+  printf("  %-20s %7s %11s | %6s %7s %7s | %6s %7s %7s\n", "logger", "threads", "records/s", "p50",
+         "p99", "p99.9", "p50", "p99", "p99.9");
+}
+
+/* `paced` is NULL when there was no paced pass. */
+static void bench_print_row(const char *name, int threads, const bench_result *r,
+                            const bench_result *paced) {
+  printf("  %-20s %7d %11.0f | %6llu %7llu %7llu", name, threads, r->records_per_s,
+         (unsigned long long)r->p50_ns, (unsigned long long)r->p99_ns,
+         (unsigned long long)r->p999_ns);
+  if (paced != NULL) {
+    printf(" | %6llu %7llu %7llu\n", (unsigned long long)paced->p50_ns,
+           (unsigned long long)paced->p99_ns, (unsigned long long)paced->p999_ns);
+  } else {
+    printf(" | %6s %7s %7s\n", "-", "-", "-");
+  }
+}
+
+#endif /* BENCH_WORKLOAD_H */
