@@ -3,6 +3,7 @@
 //! them. Pure Rust; the bindings live elsewhere.
 
 pub mod audit;
+pub mod chain;
 pub mod config;
 pub mod context;
 pub mod encode;
