@@ -110,7 +110,7 @@ impl Chainer {
             self.last.hash
         );
         let hash = digest(self.key.as_deref(), &out[start..]);
-        let _ = write!(Writer(out), ",\"hash\":\"{hash}\"}}\n");
+        let _ = writeln!(Writer(out), ",\"hash\":\"{hash}\"}}");
         self.last = Link { seq, hash };
     }
 
@@ -155,6 +155,49 @@ pub fn parse_head(key: Option<&[u8]>, text: &str) -> Result<Link, String> {
         }
     }
     Ok(link)
+}
+
+/// Appends an entry for every non-empty line of `src` (file number
+/// `file`); returns true when the input ends in the middle of a line.
+pub fn read_entries(
+    file: usize,
+    mut src: impl std::io::BufRead,
+    key: Option<&[u8]>,
+    out: &mut Vec<Entry>,
+) -> std::io::Result<bool> {
+    let mut line = Vec::with_capacity(1024);
+    let mut no = 0;
+    let mut cut = false;
+    loop {
+        line.clear();
+        if src.read_until(b'\n', &mut line)? == 0 {
+            return Ok(cut);
+        }
+        no += 1;
+        cut = line.last() != Some(&b'\n');
+        let text = line.trim_ascii();
+        if !text.is_empty() {
+            out.push(Entry::read(file, no, text, key));
+        }
+    }
+}
+
+/// The files of a chain written at `path`, oldest first: the rotated
+/// `<path>.N` … `<path>.1`, then `path` itself.
+pub fn chain_files(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut n = 1;
+    loop {
+        let p = crate::sink::rotated_path(path, n);
+        if !p.exists() {
+            break;
+        }
+        files.push(p);
+        n += 1;
+    }
+    files.reverse();
+    files.push(path.to_path_buf());
+    files
 }
 
 struct Writer<'a>(&'a mut Vec<u8>);

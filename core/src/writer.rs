@@ -38,6 +38,8 @@ pub(crate) struct Output {
     pub min_level: Level,
     /// Index into the writer's encoders.
     pub encoder: usize,
+    /// Only records of these types, when set (`SinkConfig::log_types`).
+    pub log_types: Option<Vec<crate::record::LogType>>,
 }
 
 pub(crate) struct Writer {
@@ -142,6 +144,11 @@ impl Writer {
         for (i, out) in self.outputs.iter_mut().enumerate() {
             if rec.level < out.min_level {
                 continue;
+            }
+            if let Some(types) = &out.log_types {
+                if !rec.log_type.is_some_and(|t| types.contains(&t)) {
+                    continue;
+                }
             }
             let buf = &mut st.bufs[out.encoder];
             if buf.is_empty() {
