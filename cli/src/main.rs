@@ -14,6 +14,7 @@ mod stats;
 mod tail;
 mod time;
 mod trace;
+mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
@@ -38,6 +39,8 @@ enum Command {
     Pretty(PrettyArgs),
     /// Prometheus text exposition of the files' counters
     Metrics(metrics::MetricsArgs),
+    /// Check an audit hash chain; exit status 0 only when intact
+    Verify(verify::VerifyArgs),
 }
 
 /// How records are printed.
@@ -143,6 +146,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
         Command::Trace(a) => trace::run(&a, &mut out)?,
         Command::Stats(a) => stats::run(&a, &mut out)?,
         Command::Metrics(a) => metrics::run(&a, &mut out)?,
+        Command::Verify(a) => verify::run(&a, &mut out)?,
         Command::Pretty(a) => {
             let render = Render {
                 pretty: true,

@@ -342,10 +342,10 @@ fn table(out: &mut impl Write, rows: &[Vec<String>]) -> std::io::Result<()> {
         })
         .collect();
     for r in rows {
-        let mut line = String::from(" ");
+        let mut line = String::new();
         for (c, cell) in r.iter().enumerate() {
             let pad = width[c] - cell.chars().count();
-            line.push(' ');
+            line.push_str("  ");
             if c == 0 {
                 line.push_str(cell);
                 if c + 1 < r.len() {
