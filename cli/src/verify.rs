@@ -60,7 +60,8 @@ pub fn run(args: &VerifyArgs, out: &mut impl Write) -> Result<ExitCode, Fail> {
     for (i, f) in files.iter().enumerate() {
         let name = f.display().to_string();
         let src = input::open(&name).map_err(on_file(&name))?;
-        cut = chain::read_entries(i, BufReader::new(src), key, &mut entries).map_err(on_file(&name))?;
+        cut = chain::read_entries(i, BufReader::new(src), key, &mut entries)
+            .map_err(on_file(&name))?;
     }
     let last_file = files.last().expect("at least one file");
     let head_file = args.head.clone().unwrap_or_else(|| head_path(last_file));
@@ -81,14 +82,22 @@ pub fn run(args: &VerifyArgs, out: &mut impl Write) -> Result<ExitCode, Fail> {
         }
         Err(e) => return Err(Fail::Msg(format!("{}: {e}", head_file.display()))),
     };
-    let start = if args.partial { Start::Anywhere } else { Start::Genesis };
+    let start = if args.partial {
+        Start::Anywhere
+    } else {
+        Start::Genesis
+    };
     match chain::verify(&entries, start, head.as_ref(), cut) {
         Ok(v) => {
             writeln!(
                 out,
                 "intact: {} record(s), seq {} to {}, in {} file(s){}",
                 v.records,
-                if v.records == 0 { 0 } else { v.last.seq + 1 - v.records },
+                if v.records == 0 {
+                    0
+                } else {
+                    v.last.seq + 1 - v.records
+                },
                 v.last.seq,
                 files.len(),
                 if key.is_some() { ", HMAC" } else { "" }

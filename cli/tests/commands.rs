@@ -21,7 +21,8 @@ const NODE: &str = r#"{"timestamp":"2026-11-23T08:00:00.100000Z","level":"INFO",
 {"timestamp":"2026-11-23T07:59:59.999Z","level":"DEBUG","logger":"node.api","message":"mentions req-1 in text","correlation_id":"req-10"}
 "#;
 
-const MALFORMED: &str = "logfort: {app}:3: malformed JSON (expected ident at line 1 column 2), skipped\n\
+const MALFORMED: &str =
+    "logfort: {app}:3: malformed JSON (expected ident at line 1 column 2), skipped\n\
                          logfort: {app}:7: malformed JSON (a JSON array, not an object), skipped\n";
 
 struct Fx {
@@ -133,7 +134,12 @@ slowest operations (duration_ms)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(NODE.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(NODE.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(text(&out.stdout), expected);
 }
@@ -145,7 +151,10 @@ fn trace_collects_one_request_across_files_in_time_order() {
     assert_eq!(out.status.code(), Some(0));
     // req-10 mentions "req-1" but is another request; the +00:00 time
     // sorts with the Z ones.
-    assert_eq!(text(&out.stdout), lines(&[app(1), node(1), node(2), app(2)]));
+    assert_eq!(
+        text(&out.stdout),
+        lines(&[app(1), node(1), node(2), app(2)])
+    );
     // Malformed lines that cannot hold the id are not even parsed.
     assert_eq!(text(&out.stderr), "");
     let pretty = logfort(&["trace", "req-3", "--pretty", "--color", "never", s(&fx.app)]);
@@ -158,15 +167,25 @@ fn trace_collects_one_request_across_files_in_time_order() {
 "
     );
     let none = logfort(&["trace", "req-404", s(&fx.app)]);
-    assert_eq!((none.status.code(), text(&none.stdout)), (Some(0), String::new()));
-    assert_eq!(text(&none.stderr), "logfort: no record of correlation id \"req-404\"\n");
+    assert_eq!(
+        (none.status.code(), text(&none.stdout)),
+        (Some(0), String::new())
+    );
+    assert_eq!(
+        text(&none.stderr),
+        "logfort: no record of correlation id \"req-404\"\n"
+    );
 }
 
 #[test]
 fn trace_reports_a_malformed_line_that_holds_the_id() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("x.log");
-    std::fs::write(&f, format!("{}\n{{\"correlation_id\":\"req-1\",\n{}\n", app(1), app(2))).unwrap();
+    std::fs::write(
+        &f,
+        format!("{}\n{{\"correlation_id\":\"req-1\",\n{}\n", app(1), app(2)),
+    )
+    .unwrap();
     let out = logfort(&["trace", "req-1", s(&f)]);
     assert_eq!(text(&out.stdout), lines(&[app(1), app(2)]));
     assert_eq!(
@@ -187,18 +206,38 @@ fn tail_filters() {
         assert_eq!(text(&out.stderr), MALFORMED.replace("{app}", s(&fx.app)));
         text(&out.stdout)
     };
-    assert_eq!(run(&["--level", "warning"]), lines(&[app(2), app(4), app(6), app(8)]));
-    assert_eq!(run(&["--level", "error", "-n", "2"]), lines(&[app(6), app(8)]));
-    assert_eq!(run(&["--logger", "app.db"]), lines(&[app(2), app(5), app(6)]));
+    assert_eq!(
+        run(&["--level", "warning"]),
+        lines(&[app(2), app(4), app(6), app(8)])
+    );
+    assert_eq!(
+        run(&["--level", "error", "-n", "2"]),
+        lines(&[app(6), app(8)])
+    );
+    assert_eq!(
+        run(&["--logger", "app.db"]),
+        lines(&[app(2), app(5), app(6)])
+    );
     // A logger matches its children, not its namesakes.
     assert_eq!(run(&["--logger", "app.d"]), "");
     assert_eq!(run(&["-c", "req-2"]), lines(&[app(4), app(5)]));
     assert_eq!(
-        run(&["--since", "2026-11-23T08:30:00Z", "--until", "2026-11-23T10:16:00+01:00"]),
+        run(&[
+            "--since",
+            "2026-11-23T08:30:00Z",
+            "--until",
+            "2026-11-23T10:16:00+01:00"
+        ]),
         lines(&[app(4), app(5)])
     );
-    assert_eq!(run(&["-w", "operation=db_query", "-w", "duration_ms=120"]), lines(&[app(5)]));
-    assert_eq!(run(&["-w", "client_ip=10.0.0.9", "--level", "warning"]), lines(&[app(4)]));
+    assert_eq!(
+        run(&["-w", "operation=db_query", "-w", "duration_ms=120"]),
+        lines(&[app(5)])
+    );
+    assert_eq!(
+        run(&["-w", "client_ip=10.0.0.9", "--level", "warning"]),
+        lines(&[app(4)])
+    );
     assert_eq!(run(&["-n", "0"]), "");
     assert_eq!(run(&[]).lines().count(), 6);
 }
@@ -217,7 +256,10 @@ fn tail_rejects_bad_arguments_clearly() {
     assert!(text(&out.stderr).contains("\"novalue\" is not FIELD=VALUE"));
     let out = logfort(&["tail", "/nonexistent/x.log"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(text(&out.stderr), "logfort: /nonexistent/x.log: No such file or directory (os error 2)\n");
+    assert_eq!(
+        text(&out.stderr),
+        "logfort: /nonexistent/x.log: No such file or directory (os error 2)\n"
+    );
 }
 
 #[test]
@@ -321,7 +363,11 @@ fn a_closed_pipe_is_not_an_error() {
     std::fs::write(&f, lines(&[app(1)]).repeat(50_000)).unwrap();
     let out = Command::new("sh")
         .arg("-c")
-        .arg(format!("{} tail {} | head -n 1", env!("CARGO_BIN_EXE_logfort"), s(&f)))
+        .arg(format!(
+            "{} tail {} | head -n 1",
+            env!("CARGO_BIN_EXE_logfort"),
+            s(&f)
+        ))
         .output()
         .unwrap();
     assert_eq!(text(&out.stdout), lines(&[app(1)]));
