@@ -12,6 +12,7 @@ pub mod level;
 pub mod logger;
 pub mod mask;
 pub mod metrics;
+pub mod monitor;
 pub mod pipeline;
 pub mod record;
 pub mod schema;

@@ -66,7 +66,7 @@ fn document_with_native_spellings() {
 fn errors_name_key_value_and_expectation() {
     assert_eq!(
         err(r#"{"levle":"info"}"#),
-        "invalid configuration: `levle`: unknown key, expected one of: audit, environment, format, gcp_project, include_correlation_id, level, mask, performance, queue, schema, service, sinks, version"
+        "invalid configuration: `levle`: unknown key, expected one of: audit, environment, format, gcp_project, include_correlation_id, level, mask, monitor, performance, queue, schema, service, sinks, version"
     );
     assert_eq!(
         err(r#"{"level":"loud"}"#),
