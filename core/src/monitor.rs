@@ -260,14 +260,26 @@ fn alert(rule: &Rule, value: &str, count: u64, trigger: &Record) -> Record {
     a.log_type = Some(LogType::Security);
     a.fields = vec![
         ("security_event".into(), "security_alert".into()),
+        ("severity".into(), "critical".into()),
         ("rule".into(), rule.name.as_str().into()),
         ("trigger_event".into(), rule.event.as_str().into()),
         ("key".into(), rule.key.as_str().into()),
         (rule.key.clone(), value.into()),
+    ];
+    // Who and where from, as the security schema asks, from the record
+    // that crossed the threshold.
+    for k in ["client_ip", "user_id"] {
+        if k != rule.key {
+            if let Some(v) = key_value(trigger, k) {
+                a.fields.push((k.into(), v.into()));
+            }
+        }
+    }
+    a.fields.extend([
         ("count".into(), count.into()),
         ("threshold".into(), Value::from(rule.threshold)),
         ("window_seconds".into(), Value::Float(secs)),
-    ];
+    ]);
     a
 }
 

@@ -60,10 +60,12 @@ fn fifth_event_in_the_window_raises_one_alert() {
         f,
         vec![
             ("security_event".into(), Value::from("security_alert")),
+            ("severity".into(), Value::from("critical")),
             ("rule".into(), Value::from("brute_force")),
             ("trigger_event".into(), Value::from("failed_login")),
             ("key".into(), Value::from("client_ip")),
             ("client_ip".into(), Value::from("10.0.0.9")),
+            ("user_id".into(), Value::from("alice")),
             ("count".into(), Value::UInt(5)),
             ("threshold".into(), Value::Int(5)),
             ("window_seconds".into(), Value::Float(300.0)),
@@ -143,6 +145,7 @@ fn the_key_may_come_from_the_bound_context_and_the_alert_keeps_it() {
     let alerts = run(&mut m, recs);
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].1.get("user_id"), Some(&Value::from("u-1")));
+    assert_eq!(alerts[0].1.get("client_ip"), None);
     assert_eq!(
         alerts[0]
             .1
@@ -220,7 +223,7 @@ fn alerts_reach_the_sinks_after_the_record_that_raised_them() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 7);
     assert!(lines[5].starts_with(
-        r#"{"timestamp":"2027-01-15T08:00:04.000000Z","level":"ERROR","logger":"logfort.monitor","message":"security alert: brute_force: 5 failed_login from client_ip=192.0.2.1 within 300s","log_type":"security","security_event":"security_alert","rule":"brute_force""#
+        r#"{"timestamp":"2027-01-15T08:00:04.000000Z","level":"ERROR","logger":"logfort.monitor","message":"security alert: brute_force: 5 failed_login from client_ip=192.0.2.1 within 300s","log_type":"security","security_event":"security_alert","severity":"critical","rule":"brute_force""#
     ), "{}", lines[5]);
     assert!(lines[6].contains("\"message\":\"security: failed_login (warning)\""));
     let m = log.metrics();
