@@ -22,7 +22,8 @@ fn failed_login(secs: u64, ip: &str) -> Record {
         "security: failed_login (warning)",
     )
     .field("security_event", "failed_login")
-    .field("client_ip", ip);
+    .field("client_ip", ip)
+    .field("user_id", "alice");
     r.time = at(secs);
     r
 }
