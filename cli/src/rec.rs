@@ -89,6 +89,7 @@ pub fn timestamp(obj: &Value) -> Option<i64> {
 
 pub fn logger(obj: &Value) -> Option<&str> {
     first_str(obj, &["logger", "log.logger", "logName"])
+        .or_else(|| otel_attribute(obj, "otel.scope.name").and_then(Value::as_str))
         .or_else(|| otel_attribute(obj, "logger").and_then(Value::as_str))
 }
 
@@ -99,6 +100,31 @@ pub fn message(obj: &Value) -> Option<&str> {
 pub fn correlation_id(obj: &Value) -> Option<&str> {
     first_str(obj, &["correlation_id", "labels.correlation_id"])
         .or_else(|| otel_attribute(obj, "correlation_id").and_then(Value::as_str))
+}
+
+/// A caller field wherever the profile put it: at the top (json, gcp),
+/// under `labels` (ecs) or in `attributes` (otel).
+pub fn field<'a>(obj: &'a Value, name: &str) -> Option<&'a Value> {
+    get(obj, name)
+        .or_else(|| obj.get("labels").and_then(|l| l.get(name)))
+        .or_else(|| otel_attribute(obj, name))
+}
+
+/// A number, or a string holding one.
+pub fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Str(s) => s.parse().ok(),
+        other => other.as_f64(),
+    }
+}
+
+/// `duration_ms`, or ECS's `event.duration` (nanoseconds).
+pub fn duration_ms(obj: &Value) -> Option<f64> {
+    field(obj, "duration_ms").and_then(number).or_else(|| {
+        get(obj, "event.duration")
+            .and_then(number)
+            .map(|ns| ns / 1e6)
+    })
 }
 
 /// A scalar as a `field=value` filter compares it: strings as they are,

@@ -87,25 +87,20 @@ impl Scalar<'_> {
     }
 }
 
-/// The members of a json/gcp/ecs line the counters use.
+/// The members of a json or gcp line the counters use (other profiles
+/// keep them elsewhere and take the general path).
 #[derive(Deserialize)]
 struct Fast<'a> {
     #[serde(borrow)]
     timestamp: Option<Scalar<'a>>,
-    #[serde(borrow, rename = "@timestamp")]
-    at_timestamp: Option<Scalar<'a>>,
     #[serde(borrow)]
     time: Option<Scalar<'a>>,
     #[serde(borrow)]
     level: Option<Scalar<'a>>,
-    #[serde(borrow, rename = "log.level")]
-    log_level: Option<Scalar<'a>>,
     #[serde(borrow)]
     severity: Option<Scalar<'a>>,
     #[serde(borrow)]
     logger: Option<Scalar<'a>>,
-    #[serde(borrow, rename = "log.logger")]
-    log_logger: Option<Scalar<'a>>,
     #[serde(borrow)]
     message: Option<Scalar<'a>>,
     #[serde(borrow)]
@@ -140,13 +135,6 @@ fn scalar_level(s: &Scalar<'_>) -> Option<Level> {
         Scalar::Str(t) => t.parse().ok().or_else(|| Level::from_gcp(t)),
         Scalar::Num(n) => Some(Level::from_number(*n as i64)),
         Scalar::Other => None,
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Str(s) => s.parse().ok(),
-        other => other.as_f64(),
     }
 }
 
@@ -185,18 +173,19 @@ impl Tally {
         let fast = std::str::from_utf8(line)
             .ok()
             .filter(|s| s.starts_with('{'))
-            .and_then(|s| serde_json::from_str::<Fast<'_>>(s).ok());
+            .and_then(|s| serde_json::from_str::<Fast<'_>>(s).ok())
+            .filter(|f| f.timestamp.is_some() || f.time.is_some());
         if let Some(f) = fast {
-            let pick = |a: &Option<Scalar<'_>>, b: &Option<Scalar<'_>>| -> Option<i64> {
-                a.as_ref()
-                    .or(b.as_ref())
-                    .and_then(Scalar::str)
-                    .and_then(time::parse)
-            };
-            let time = pick(&f.timestamp, &f.at_timestamp).or_else(|| pick(&f.time, &None));
-            let level = [&f.level, &f.log_level, &f.severity]
-                .into_iter()
-                .find_map(|s| s.as_ref())
+            let time = f
+                .timestamp
+                .as_ref()
+                .or(f.time.as_ref())
+                .and_then(Scalar::str)
+                .and_then(time::parse);
+            let level = f
+                .level
+                .as_ref()
+                .or(f.severity.as_ref())
                 .and_then(scalar_level);
             let duration_ms = match &f.duration_ms {
                 Some(Scalar::Num(n)) => Some(*n),
@@ -207,7 +196,7 @@ impl Tally {
             self.add(&Facts {
                 level,
                 time,
-                logger: s(&f.logger).or_else(|| s(&f.log_logger)),
+                logger: s(&f.logger),
                 message: s(&f.message),
                 operation: s(&f.operation),
                 duration_ms,
@@ -222,10 +211,10 @@ impl Tally {
                 time: rec::timestamp(&obj),
                 logger: rec::logger(&obj),
                 message: rec::message(&obj),
-                operation: rec::get(&obj, "operation").and_then(Value::as_str),
-                duration_ms: rec::get(&obj, "duration_ms").and_then(number),
-                log_type: rec::get(&obj, "log_type").and_then(Value::as_str),
-                security_event: rec::get(&obj, "security_event").and_then(Value::as_str),
+                operation: rec::field(&obj, "operation").and_then(Value::as_str),
+                duration_ms: rec::duration_ms(&obj),
+                log_type: rec::field(&obj, "log_type").and_then(Value::as_str),
+                security_event: rec::field(&obj, "security_event").and_then(Value::as_str),
             }),
             Err(why) => {
                 self.malformed += 1;

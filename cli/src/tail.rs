@@ -88,7 +88,7 @@ impl TailArgs {
             }
         }
         self.wheres.iter().all(|(k, v)| {
-            rec::get(obj, k)
+            rec::field(obj, k)
                 .and_then(rec::scalar_text)
                 .is_some_and(|got| got == v.as_str())
         })
