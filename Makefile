@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python test-node
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python test-node test-cli
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,11 @@ test-python: venv ## Python package: pip install ./bindings-python into .venv, t
 test-node: ## Node package: npm install builds the addon, then node --test
 	cd bindings-node && npm install --no-audit --no-fund
 	node --test bindings-node/tests/
+
+test-cli: ## the logfort command and the audit chain (also part of test-rust)
+	$(CARGO) test --release -p logfort-cli
+	$(CARGO) test --release -p logfort-core --test audit_chain
+	$(CARGO) test --release -p logfort-core --lib -- chain:: monitor::
 
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh
