@@ -24,15 +24,14 @@ id=$(cat "$log.id")
 cargo build -q --release -p logfort-cli
 logfort=target/release/logfort
 
-now() { date +%s.%N; }
-# seconds NAME CMD...: runs CMD once, output to $out/NAME.out, prints seconds.
-seconds() {
+# measure NAME CMD...: runs CMD once, output to $out/NAME.out; prints
+# "wall cpu" seconds (cpu: user + system of CMD and its children, which a
+# busy shared host disturbs far less than wall-clock time).
+measure() {
   local name=$1; shift
-  local t0 t1
-  t0=$(now)
-  "$@" > "$out/$name.out"
-  t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+  local TIMEFORMAT='%R %U %S'
+  { time "$@" > "$out/$name.out" 2> "$out/$name.err"; } 2> "$out/$name.time"
+  awk '{ printf "%.3f %.3f", $1, $2 + $3 }' "$out/$name.time"
 }
 
 jq_stats() {
@@ -60,10 +59,10 @@ jq_trace() {
 echo "file: $log ($(du -m "$log" | cut -f1) MB, $(wc -l < "$log") lines); trace id $id"
 # Warm the page cache so both sides read from memory.
 cat "$log" > /dev/null
-lf_stats=$(seconds lf-stats "$logfort" stats "$log")
-jq_stats_s=$(seconds jq-stats jq_stats)
-lf_trace=$(seconds lf-trace "$logfort" trace "$id" "$log")
-jq_trace_s=$(seconds jq-trace jq_trace)
+read -r lf_stats lf_stats_cpu <<<"$(measure lf-stats "$logfort" stats "$log")"
+read -r jq_stats_s jq_stats_cpu <<<"$(measure jq-stats jq_stats)"
+read -r lf_trace lf_trace_cpu <<<"$(measure lf-trace "$logfort" trace "$id" "$log")"
+read -r jq_trace_s jq_trace_cpu <<<"$(measure jq-trace jq_trace)"
 
 # Same answers: level counts and the traced records.
 lf_levels=$(awk '/^by level/{f=1; next} /^$/{f=0} f {print $1, $2}' "$out/lf-stats.out" | sort)
@@ -74,7 +73,10 @@ lf_ops=$(awk '/^slowest/{f=1; next} f && $1 != "operation" {print $1, $2, $3, $4
 jq_ops=$(awk '/^slowest/{f=1; next} f {print}' "$out/jq-stats.out" | sort)
 [ "$lf_ops" = "$jq_ops" ] || { echo "percentiles differ:"; echo "$lf_ops"; echo "--"; echo "$jq_ops"; exit 1; }
 
-printf '\n%-8s %12s %12s %8s\n' command "logfort s" "jq s" "ratio"
-printf '%-8s %12.2f %12.2f %7.1fx\n' stats "$lf_stats" "$jq_stats_s" "$(awk -v a="$jq_stats_s" -v b="$lf_stats" 'BEGIN { print a / b }')"
-printf '%-8s %12.2f %12.2f %7.1fx\n' trace "$lf_trace" "$jq_trace_s" "$(awk -v a="$jq_trace_s" -v b="$lf_trace" 'BEGIN { print a / b }')"
-echo "(same level counts, percentiles and traced records on both sides)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / (b > 0 ? b : 0.001) }'; }
+printf '\n%-8s %11s %11s %8s   %11s %11s %8s\n' command "logfort s" "jq s" "wall" "logfort cpu" "jq cpu" "cpu"
+printf '%-8s %11.2f %11.2f %8s   %11.2f %11.2f %8s\n' stats "$lf_stats" "$jq_stats_s" "$(ratio "$jq_stats_s" "$lf_stats")" \
+  "$lf_stats_cpu" "$jq_stats_cpu" "$(ratio "$jq_stats_cpu" "$lf_stats_cpu")"
+printf '%-8s %11.2f %11.2f %8s   %11.2f %11.2f %8s\n' trace "$lf_trace" "$jq_trace_s" "$(ratio "$jq_trace_s" "$lf_trace")" \
+  "$lf_trace_cpu" "$jq_trace_cpu" "$(ratio "$jq_trace_cpu" "$lf_trace_cpu")"
+echo "(same level counts, percentiles and traced records on both sides; ratio = jq / logfort)"
