@@ -14,6 +14,7 @@ mod stats;
 mod tail;
 mod time;
 mod trace;
+mod validate;
 mod verify;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -41,6 +42,8 @@ enum Command {
     Metrics(metrics::MetricsArgs),
     /// Check an audit hash chain; exit status 0 only when intact
     Verify(verify::VerifyArgs),
+    /// Check records against the schemas; violations by line and by field
+    Validate(validate::ValidateArgs),
 }
 
 /// How records are printed.
@@ -147,6 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
         Command::Stats(a) => stats::run(&a, &mut out)?,
         Command::Metrics(a) => metrics::run(&a, &mut out)?,
         Command::Verify(a) => verify::run(&a, &mut out)?,
+        Command::Validate(a) => validate::run(&a, &mut out)?,
         Command::Pretty(a) => {
             let render = Render {
                 pretty: true,

@@ -373,3 +373,66 @@ fn a_closed_pipe_is_not_an_error() {
     assert_eq!(text(&out.stdout), lines(&[app(1)]));
     assert_eq!(text(&out.stderr), "");
 }
+
+const SCHEMA: &str = r#"{"timestamp":"2026-11-23T08:00:00Z","level":"INFO","logger":"app","message":"ok","correlation_id":"req-1"}
+{"timestamp":"2026-11-23T08:00:01Z","level":"INFO","logger":"app","message":"slow","log_type":"performance","operation":"db","duration_ms":-5,"success":true}
+{"timestamp":"2026-11-23T08:00:02Z","level":"INFO","logger":"app","message":"who","log_type":"audit","action":"read","resource_type":"file","resource_id":"f1","result":"success","client_ip":"not-an-ip"}
+{"level":"LOUD","message":"x"}
+not json
+{"timestamp":"2026-11-23T08:00:03Z","level":"WARNING","logger":"app.orders","message":"m","log_type":"gossip","user_id":42}
+"#;
+
+#[test]
+fn validate_reports_violations_by_line_and_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("v.log");
+    std::fs::write(&f, SCHEMA).unwrap();
+    let out = logfort(&["validate", s(&f)]);
+    assert_eq!(out.status.code(), Some(1));
+    let expected = "{f}:2: duration_ms: must be >= 0 (base)
+{f}:2: duration_ms: must be >= 0 (performance)
+{f}:3: client_ip: must be an IP address (base)
+{f}:3: user_id: is required (audit)
+{f}:3: client_ip: must be an IP address (audit)
+{f}:4: level: must be one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL (record)
+{f}:4: timestamp: is required (record)
+{f}:6: log_type: must be audit, security, performance or business (record)
+{f}:6: user_id: must be a string (base)
+5 record(s), 4 with violations, 1 malformed line(s) skipped
+violations by field
+  client_ip    2
+  duration_ms  2
+  level        1
+  log_type     1
+  timestamp    1
+  user_id      2
+";
+    assert_eq!(text(&out.stdout), expected.replace("{f}", s(&f)));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "logfort: {}:5: malformed JSON (expected ident at line 1 column 2), skipped\n",
+            s(&f)
+        )
+    );
+    // Custom schemas come from a configuration document.
+    let config = dir.path().join("logging.json");
+    std::fs::write(
+        &config,
+        r#"{"schema": {"schemas": {"orders": {"match": {"logger": "app.orders"}, "required": ["order_id"]}}}}"#,
+    )
+    .unwrap();
+    let out = logfort(&["validate", "--config", s(&config), s(&f)]);
+    assert!(
+        text(&out.stdout).contains(":6: order_id: is required (orders)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A clean file exits 0.
+    std::fs::write(&f, lines(&[SCHEMA.lines().next().unwrap()])).unwrap();
+    let out = logfort(&["validate", s(&f)]);
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (Some(0), "1 record(s), 0 with violations\n".into())
+    );
+}

@@ -18,7 +18,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, PartialEq)]
-pub struct AuditConfig {
+pub struct AuditSinkConfig {
     pub path: PathBuf,
     /// Makes the chain an HMAC chain: without the key nobody can forge a
     /// record that verifies.
@@ -29,10 +29,10 @@ pub struct AuditConfig {
     pub backups: Option<u32>,
 }
 
-impl std::fmt::Debug for AuditConfig {
+impl std::fmt::Debug for AuditSinkConfig {
     // The key never reaches a log or an error message.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditConfig")
+        f.debug_struct("AuditSinkConfig")
             .field("path", &self.path)
             .field("hmac_key", &self.hmac_key.as_ref().map(|_| "[set]"))
             .field("max_bytes", &self.max_bytes)
@@ -41,9 +41,9 @@ impl std::fmt::Debug for AuditConfig {
     }
 }
 
-impl AuditConfig {
-    pub fn new(path: impl Into<PathBuf>) -> AuditConfig {
-        AuditConfig {
+impl AuditSinkConfig {
+    pub fn new(path: impl Into<PathBuf>) -> AuditSinkConfig {
+        AuditSinkConfig {
             path: path.into(),
             hmac_key: None,
             max_bytes: None,
@@ -51,7 +51,7 @@ impl AuditConfig {
         }
     }
 
-    pub(super) fn parse(s: &mut Section<'_>) -> Result<AuditConfig> {
+    pub(super) fn parse(s: &mut Section<'_>) -> Result<AuditSinkConfig> {
         let path = match s.str("path")? {
             Some(p) if !p.is_empty() => p,
             Some(p) => return Err(s.error("path", &Json::String(p.into()), "a file path")),
@@ -63,7 +63,7 @@ impl AuditConfig {
             }
             k => k.map(str::to_owned),
         };
-        Ok(AuditConfig {
+        Ok(AuditSinkConfig {
             path: PathBuf::from(path),
             hmac_key,
             max_bytes: s.uint("max_bytes", 1024, u64::MAX)?,
@@ -91,7 +91,7 @@ pub fn rotated_path(path: &Path, n: u32) -> PathBuf {
 }
 
 pub struct AuditSink {
-    config: AuditConfig,
+    config: AuditSinkConfig,
     file: File,
     /// Bytes in the file plus bytes buffered.
     size: u64,
@@ -102,7 +102,7 @@ pub struct AuditSink {
 }
 
 impl AuditSink {
-    pub fn open(config: &AuditConfig) -> io::Result<AuditSink> {
+    pub fn open(config: &AuditSinkConfig) -> io::Result<AuditSink> {
         if let Some(dir) = config.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }

@@ -18,7 +18,7 @@ use crate::record::LogType;
 use serde_json::Value as Json;
 use std::io;
 
-pub use audit::{head_path, rotated_path, AuditSink, AuditConfig};
+pub use audit::{head_path, rotated_path, AuditSink, AuditSinkConfig};
 pub use file::{FileConfig, FileSink};
 pub use otlp::{OtlpConfig, OtlpSink};
 pub use reopen::request_reopen;
@@ -95,7 +95,7 @@ pub enum SinkKind {
     Syslog(SyslogConfig),
     Otlp(OtlpConfig),
     /// A hash-chained audit trail (`crate::chain`).
-    Audit(AuditConfig),
+    Audit(AuditSinkConfig),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -131,7 +131,7 @@ impl SinkConfig {
             }
             Some(Json::String(t)) if t == "otlp" => SinkKind::Otlp(OtlpConfig::parse(&mut s)?),
             Some(Json::String(t)) if t == "audit" => {
-                SinkKind::Audit(AuditConfig::parse(&mut s)?)
+                SinkKind::Audit(AuditSinkConfig::parse(&mut s)?)
             }
             Some(other) => return Err(s.error("type", other, SINK_TYPES)),
             None => return Err(s.error("type", &Json::Null, SINK_TYPES)),
