@@ -212,7 +212,15 @@ impl Follower {
                     self.name
                 );
             }
-            self.file = Some(File::open(&self.name)?);
+            let mut file = File::open(&self.name)?;
+            let mut magic = [0u8; 2];
+            if file.read(&mut magic)? == 2 && magic == [0x1f, 0x8b] {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "a gzip file cannot be followed",
+                ));
+            }
+            self.file = Some(file);
             self.id = Some(identity(&meta));
             self.offset = 0;
             self.partial.clear();

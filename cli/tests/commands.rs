@@ -254,6 +254,17 @@ fn tail_rejects_bad_arguments_clearly() {
     assert!(text(&out.stderr).contains("is neither an RFC 3339 time"));
     let out = logfort(&["tail", "-w", "novalue", s(&fx.app)]);
     assert!(text(&out.stderr).contains("\"novalue\" is not FIELD=VALUE"));
+    let out = logfort(&["tail", "-f", s(&fx.node_gz)]);
+    assert_eq!(
+        (out.status.code(), text(&out.stderr)),
+        (
+            Some(2),
+            format!(
+                "logfort: {}: a gzip file cannot be followed\n",
+                s(&fx.node_gz)
+            )
+        )
+    );
     let out = logfort(&["tail", "/nonexistent/x.log"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
