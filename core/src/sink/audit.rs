@@ -257,6 +257,13 @@ impl Sink for AuditSink {
         self.write_head()
     }
 
+    /// `Logger::flush`: the records and the head reach the disk, not just
+    /// the OS, before the caller hears back.
+    fn sync(&mut self) -> io::Result<()> {
+        self.flush()?;
+        self.file.sync_data()
+    }
+
     fn describe(&self) -> String {
         format!("audit {}", self.config.path.display())
     }

@@ -208,8 +208,7 @@ impl SinkConfig {
     }
 }
 
-const SINK_TYPES: &str =
-    "\"stdout\", \"stderr\", \"file\", \"syslog\", \"otlp\" or \"audit\"";
+const SINK_TYPES: &str = "\"stdout\", \"stderr\", \"file\", \"syslog\", \"otlp\" or \"audit\"";
 
 /// `log_types`: a list of record types, each checked by name.
 fn log_types(s: &mut Section<'_>) -> Result<Option<Vec<LogType>>> {
