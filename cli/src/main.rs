@@ -7,6 +7,7 @@
 //! problem found by `verify` or `validate`, 2 bad usage or an I/O error.
 
 mod input;
+mod mask;
 mod metrics;
 mod pretty;
 mod rec;
@@ -44,6 +45,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Check records against the schemas; violations by line and by field
     Validate(validate::ValidateArgs),
+    /// Mask old logs with the core's rules (standard input to standard output)
+    Mask(mask::MaskArgs),
 }
 
 /// How records are printed.
@@ -151,6 +154,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
         Command::Metrics(a) => metrics::run(&a, &mut out)?,
         Command::Verify(a) => verify::run(&a, &mut out)?,
         Command::Validate(a) => validate::run(&a, &mut out)?,
+        Command::Mask(a) => mask::run(&a, &mut out)?,
         Command::Pretty(a) => {
             let render = Render {
                 pretty: true,

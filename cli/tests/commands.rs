@@ -447,3 +447,59 @@ violations by field
         (Some(0), "1 record(s), 0 with violations\n".into())
     );
 }
+
+#[test]
+fn mask_masks_json_lines_and_text_lines_from_standard_input() {
+    let input = concat!(
+        r#"{"timestamp":"2026-11-23T08:00:00Z","level":"INFO","message":"login for alice@example.com card 4111 1111 1111 1111","password":"hunter2","nested":{"api_key":"sk-live-abcdef123456","ok":"fine"}}"#,
+        "\nplain text line with password=hunter2 and card 4111111111111111\n",
+        "{\"broken\": \n",
+        "EMP-123456 was here\n",
+    );
+    let run = |args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_logfort"))
+            .arg("mask")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        concat!(
+            r#"{"timestamp":"2026-11-23T08:00:00Z","level":"INFO","message":"login for a***@example.com card ****-****-****-1111","password":"***MASKED***","nested":{"api_key":"***MASKED***","ok":"fine"}}"#,
+            "\nplain text line with password=***MASKED*** and card ****-****-****-1111\n",
+            "{\"broken\":\n",
+            "EMP-123456 was here\n",
+        )
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "logfort: -:3: malformed JSON (EOF while parsing a value at line 1 column 10), masked as text\n"
+    );
+    // The configuration's custom rules apply too.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logging.json");
+    std::fs::write(
+        &config,
+        r#"{"mask": {"rules": [{"name": "employee_id", "pattern": "EMP-\\d{6}", "replace": "EMP-******"}]}}"#,
+    )
+    .unwrap();
+    let out = run(&["--config", s(&config)]);
+    assert!(
+        text(&out.stdout).ends_with("EMP-****** was here\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
