@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python test-node test-cli
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python test-node test-cli test-demo
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ test-cli: ## the logfort command and the audit chain (also part of test-rust)
 	$(CARGO) test --release -p logfort-cli
 	$(CARGO) test --release -p logfort-core --test audit_chain
 	$(CARGO) test --release -p logfort-core --lib -- chain:: monitor::
+
+test-demo: deps venv ## the cross-language demo in short mode, asserting its trace (needs the Python and Node packages)
+	DEMO_SHORT=1 bash examples/demo/run.sh
 
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh

@@ -41,6 +41,12 @@ mkdir -p "$logs"
 run=$(mktemp -d)
 pids=()
 cleanup() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    for f in "$run"/*.out; do
+      [ -s "$f" ] && { echo "---- $(basename "$f" .out) service output:" >&2; cat "$f" >&2; }
+    done
+  fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$run"

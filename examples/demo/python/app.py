@@ -73,9 +73,8 @@ async def checkout(request: Request) -> dict:
     )
     log.audit(
         "checkout",
-        action="checkout",
-        resource_type="order",
-        resource_id="order-42",
+        "order",
+        "order-42",
         user_id="u-123",
         result="success",
         client_ip=request.client.host if request.client else "127.0.0.1",
@@ -90,9 +89,8 @@ async def checkout(request: Request) -> dict:
 async def login(request: Request) -> dict:
     body = await request.json()
     log.security(
-        "failed login",
-        security_event="failed_login",
-        severity="warning",
+        "failed_login",
+        "warning",
         client_ip=request.client.host if request.client else "127.0.0.1",
         user_id=body["user"],
         password=body["password"],
