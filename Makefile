@@ -6,15 +6,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR := never
 
-.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python test-node
+.PHONY: help demo test bench lint fmt header test-rust test-header test-c test-profiles test-schema test-sinks test-mask deps venv test-python lint-python test-node test-cli test-demo
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: ## the main job: build and run the demo
-	$(CARGO) run -q --release -p logfort-core --example demo
+demo: deps venv ## the main job: one request through Python, Node and C services, then logfort trace/verify/stats
+	bash examples/demo/run.sh
 
-test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask test-python test-node ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking, Python, Node
+test: test-rust test-header test-c test-profiles test-schema test-sinks test-mask test-python test-node test-demo ## every test: Rust, header drift, C under valgrind, profiles, schema, sinks, masking, Python, Node, demo
 	@echo "make test: all suites passed"
 
 test-rust: ## cargo tests of the workspace
@@ -48,6 +48,14 @@ test-python: venv ## Python package: pip install ./bindings-python into .venv, t
 test-node: ## Node package: npm install builds the addon, then node --test
 	cd bindings-node && npm install --no-audit --no-fund
 	node --test bindings-node/tests/
+
+test-cli: ## the logfort command and the audit chain (also part of test-rust)
+	$(CARGO) test --release -p logfort-cli
+	$(CARGO) test --release -p logfort-core --test audit_chain
+	$(CARGO) test --release -p logfort-core --lib -- chain:: monitor::
+
+test-demo: deps venv ## the cross-language demo in short mode, asserting its trace
+	DEMO_SHORT=1 bash examples/demo/run.sh
 
 bench: ## benchmarks against the peers (not part of make test)
 	bash bench/run.sh

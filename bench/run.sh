@@ -55,3 +55,6 @@ section "Node: DESIGN.md workload, Logger and Winston + LogfortTransport vs pino
 (cd bindings-node && npm install --no-audit --no-fund --loglevel=error)
 (cd bench/node && npm install --no-audit --no-fund --loglevel=error)
 node bench/node/bench.js
+
+section "logfort stats / trace vs jq pipelines (bench/cli; BENCH_QUICK=1: 100 MB instead of 1 GB)"
+bash bench/cli/run.sh

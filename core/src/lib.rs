@@ -3,6 +3,7 @@
 //! them. Pure Rust; the bindings live elsewhere.
 
 pub mod audit;
+pub mod chain;
 pub mod config;
 pub mod context;
 pub mod encode;
@@ -11,6 +12,7 @@ pub mod level;
 pub mod logger;
 pub mod mask;
 pub mod metrics;
+pub mod monitor;
 pub mod pipeline;
 pub mod record;
 pub mod schema;

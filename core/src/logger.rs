@@ -84,6 +84,7 @@ impl Logger {
                 sink,
                 min_level: sc.min_level.unwrap_or(Level::Trace).max(config.level),
                 encoder,
+                log_types: sc.log_types.clone(),
             });
         }
         let schema = Validator::for_config(&config.schema);

@@ -26,7 +26,7 @@ pub(crate) fn stages(config: &Config) -> Result<Stages> {
 /// already built (the logger keeps them: the validator to validate on the
 /// caller under policy `strict`, the masker for `Logger::mask`).
 pub(crate) fn stages_with_schema(
-    _config: &Config,
+    config: &Config,
     schema: Option<Arc<Validator>>,
     masker: Option<Arc<Masker>>,
 ) -> Result<Stages> {
@@ -35,6 +35,12 @@ pub(crate) fn stages_with_schema(
     if let Some(v) = schema {
         stages.push(Box::new(SchemaStage::new(v.clone())));
         reports.push(v);
+    }
+    // Before masking: it counts by the real key values; its alerts pass
+    // every stage, masking included.
+    if let Some(m) = crate::monitor::Monitor::for_config(&config.monitor) {
+        reports.push(m.alerts());
+        stages.push(Box::new(m));
     }
     if let Some(m) = masker {
         stages.push(Box::new(MaskStage::new(m.clone())));
@@ -68,16 +74,24 @@ impl Formatter {
 
     /// The record as one line (newline included), or `None` when a stage
     /// dropped it (schema policy `drop`).
+    ///
+    /// Records a stage made (security alerts) follow the record's line,
+    /// one line each, as the writer would write them after it.
     pub fn format(&mut self, mut rec: Record) -> Option<Vec<u8>> {
         rec.resolve_raw();
-        for stage in &mut self.stages {
-            if !stage.apply(&mut rec) {
-                return None;
-            }
-        }
+        let kept = self.stages.iter_mut().all(|stage| stage.apply(&mut rec));
         let mut out = Vec::with_capacity(256);
-        self.encoder.encode(&rec, &mut out);
-        Some(out)
+        if kept {
+            self.encoder.encode(&rec, &mut out);
+        }
+        let mut extra = Vec::new();
+        for stage in &mut self.stages {
+            stage.drain_extra(&mut extra);
+        }
+        for rec in extra {
+            out.extend(self.format(rec).unwrap_or_default());
+        }
+        (!out.is_empty()).then_some(out)
     }
 
     /// Counters of this formatter's stages.

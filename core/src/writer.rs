@@ -31,6 +31,10 @@ pub(crate) enum Msg {
 pub trait Stage: Send {
     /// Returns false to drop the record (the stage counts why).
     fn apply(&mut self, rec: &mut Record) -> bool;
+    /// Records the stage made (the security monitor's alerts), taken
+    /// after each record and sent through every stage and sink like a
+    /// logged one. Most stages make none.
+    fn drain_extra(&mut self, _out: &mut Vec<Record>) {}
 }
 
 pub(crate) struct Output {
@@ -38,6 +42,8 @@ pub(crate) struct Output {
     pub min_level: Level,
     /// Index into the writer's encoders.
     pub encoder: usize,
+    /// Only records of these types, when set (`SinkConfig::log_types`).
+    pub log_types: Option<Vec<crate::record::LogType>>,
 }
 
 pub(crate) struct Writer {
@@ -125,12 +131,16 @@ impl Writer {
 
     fn process(&mut self, mut rec: Record, st: &mut State) {
         rec.resolve_raw();
-        for stage in &mut self.stages {
-            if !stage.apply(&mut rec) {
-                return;
-            }
+        if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
+            self.emit(&rec, st);
         }
-        self.emit(&rec, st);
+        let mut extra = Vec::new();
+        for stage in &mut self.stages {
+            stage.drain_extra(&mut extra);
+        }
+        for rec in extra {
+            self.process(rec, st);
+        }
     }
 
     /// Encodes once per profile in use and hands the line to each sink
@@ -142,6 +152,11 @@ impl Writer {
         for (i, out) in self.outputs.iter_mut().enumerate() {
             if rec.level < out.min_level {
                 continue;
+            }
+            if let Some(types) = &out.log_types {
+                if !rec.log_type.is_some_and(|t| types.contains(&t)) {
+                    continue;
+                }
             }
             let buf = &mut st.bufs[out.encoder];
             if buf.is_empty() {

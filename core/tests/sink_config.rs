@@ -72,7 +72,7 @@ fn bad_file_keys_are_named() {
     .starts_with("invalid configuration: `sinks[0].compres`: unknown key, expected one of: "));
     assert_eq!(
         err(r#"{"sinks": [{"type": "pipe"}]}"#),
-        "invalid configuration: `sinks[0].type`: got \"pipe\", expected \"stdout\", \"stderr\", \"file\", \"syslog\" or \"otlp\""
+        "invalid configuration: `sinks[0].type`: got \"pipe\", expected \"stdout\", \"stderr\", \"file\", \"syslog\", \"otlp\" or \"audit\""
     );
 }
 

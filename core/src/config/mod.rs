@@ -46,6 +46,8 @@ pub struct Config {
     pub performance: PerformanceConfig,
     pub audit: AuditConfig,
     pub mask: crate::mask::MaskConfig,
+    /// Security monitor rules (section `monitor`).
+    pub monitor: crate::monitor::MonitorConfig,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             performance: PerformanceConfig::default(),
             audit: AuditConfig::default(),
             mask: Default::default(),
+            monitor: Default::default(),
         }
     }
 }
@@ -154,6 +157,9 @@ impl Config {
         }
         if let Some(m) = s.section("mask")? {
             c.mask = crate::mask::MaskConfig::parse(m)?;
+        }
+        if let Some(m) = s.section("monitor")? {
+            c.monitor = crate::monitor::MonitorConfig::parse(m)?;
         }
         s.finish()?;
         Ok(c)

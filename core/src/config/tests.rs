@@ -56,7 +56,8 @@ fn document_with_native_spellings() {
         SinkConfig {
             kind: SinkKind::File(FileConfig::new("logs/e.log")),
             min_level: Some(Level::Error),
-            format: Some(Format::Text)
+            format: Some(Format::Text),
+            log_types: None,
         }
     );
 }
@@ -65,7 +66,7 @@ fn document_with_native_spellings() {
 fn errors_name_key_value_and_expectation() {
     assert_eq!(
         err(r#"{"levle":"info"}"#),
-        "invalid configuration: `levle`: unknown key, expected one of: audit, environment, format, gcp_project, include_correlation_id, level, mask, performance, queue, schema, service, sinks, version"
+        "invalid configuration: `levle`: unknown key, expected one of: audit, environment, format, gcp_project, include_correlation_id, level, mask, monitor, performance, queue, schema, service, sinks, version"
     );
     assert_eq!(
         err(r#"{"level":"loud"}"#),
@@ -85,7 +86,7 @@ fn errors_name_key_value_and_expectation() {
     );
     assert_eq!(
         err(r#"{"sinks":[{"type":"kafka"}]}"#),
-        "invalid configuration: `sinks[0].type`: got \"kafka\", expected \"stdout\", \"stderr\", \"file\", \"syslog\" or \"otlp\""
+        "invalid configuration: `sinks[0].type`: got \"kafka\", expected \"stdout\", \"stderr\", \"file\", \"syslog\", \"otlp\" or \"audit\""
     );
     assert_eq!(
         err(r#"{"sinks":[]}"#),

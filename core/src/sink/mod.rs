@@ -1,6 +1,7 @@
 //! Sinks: where encoded lines go. Each sink receives whole lines on the
 //! writer thread and hands them to the OS at the end of every batch.
 
+mod audit;
 mod compress;
 mod file;
 mod otlp;
@@ -13,9 +14,11 @@ use crate::config::doc::Section;
 use crate::encode::{Format, Meta};
 use crate::error::Result;
 use crate::level::Level;
+use crate::record::LogType;
 use serde_json::Value as Json;
 use std::io;
 
+pub use audit::{head_path, rotated_path, AuditSink, AuditSinkConfig};
 pub use file::{FileConfig, FileSink};
 pub use otlp::{OtlpConfig, OtlpSink};
 pub use reopen::request_reopen;
@@ -91,6 +94,8 @@ pub enum SinkKind {
     File(FileConfig),
     Syslog(SyslogConfig),
     Otlp(OtlpConfig),
+    /// A hash-chained audit trail (`crate::chain`).
+    Audit(AuditSinkConfig),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -100,6 +105,9 @@ pub struct SinkConfig {
     pub min_level: Option<Level>,
     /// Profile for this sink; the logger's `format` when absent.
     pub format: Option<Format>,
+    /// Only records of these types (`log_types`); every record when
+    /// absent. The audit sink defaults to audit and security records.
+    pub log_types: Option<Vec<LogType>>,
 }
 
 impl SinkConfig {
@@ -108,6 +116,7 @@ impl SinkConfig {
             kind,
             min_level: None,
             format: None,
+            log_types: None,
         }
     }
 
@@ -121,6 +130,9 @@ impl SinkConfig {
                 SinkKind::Syslog(SyslogConfig::parse(&mut s)?)
             }
             Some(Json::String(t)) if t == "otlp" => SinkKind::Otlp(OtlpConfig::parse(&mut s)?),
+            Some(Json::String(t)) if t == "audit" => {
+                SinkKind::Audit(AuditSinkConfig::parse(&mut s)?)
+            }
             Some(other) => return Err(s.error("type", other, SINK_TYPES)),
             None => return Err(s.error("type", &Json::Null, SINK_TYPES)),
         };
@@ -130,11 +142,23 @@ impl SinkConfig {
             // Each line then already is the LogRecord the sink sends.
             format = Some(Format::Otel);
         }
+        let mut log_types = log_types(&mut s)?;
+        if matches!(kind, SinkKind::Audit(_)) {
+            if format == Some(Format::Text) {
+                return Err(s.error(
+                    "format",
+                    &Json::from("text"),
+                    "a JSON profile: the audit chain links JSON objects",
+                ));
+            }
+            log_types.get_or_insert_with(|| vec![LogType::Audit, LogType::Security]);
+        }
         s.finish()?;
         Ok(SinkConfig {
             kind,
             min_level,
             format,
+            log_types,
         })
     }
 
@@ -152,6 +176,7 @@ impl SinkConfig {
             SinkKind::File(f) => Box::new(FileSink::open(f)?),
             SinkKind::Syslog(c) => Box::new(SyslogSink::open(c, meta)?),
             SinkKind::Otlp(c) => Box::new(OtlpSink::open(c, meta)?),
+            SinkKind::Audit(a) => Box::new(AuditSink::open(a)?),
         })
     }
 
@@ -163,6 +188,7 @@ impl SinkConfig {
             SinkKind::File(f) => format!("file {}", f.path.display()),
             SinkKind::Syslog(c) => c.describe(),
             SinkKind::Otlp(c) => c.describe(),
+            SinkKind::Audit(a) => format!("audit {}", a.path.display()),
         }
     }
 
@@ -175,12 +201,31 @@ impl SinkConfig {
         match self.kind {
             SinkKind::Stdout => io::stdout().is_terminal(),
             SinkKind::Stderr => io::stderr().is_terminal(),
-            SinkKind::File(_) | SinkKind::Syslog(_) | SinkKind::Otlp(_) => false,
+            SinkKind::File(_) | SinkKind::Syslog(_) | SinkKind::Otlp(_) | SinkKind::Audit(_) => {
+                false
+            }
         }
     }
 }
 
-const SINK_TYPES: &str = "\"stdout\", \"stderr\", \"file\", \"syslog\" or \"otlp\"";
+const SINK_TYPES: &str = "\"stdout\", \"stderr\", \"file\", \"syslog\", \"otlp\" or \"audit\"";
+
+/// `log_types`: a list of record types, each checked by name.
+fn log_types(s: &mut Section<'_>) -> Result<Option<Vec<LogType>>> {
+    const EXPECTED: &str = "a list of \"audit\", \"security\", \"performance\", \"business\"";
+    let Some(items) = s.array("log_types")? else {
+        return Ok(None);
+    };
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .and_then(LogType::parse)
+                .ok_or_else(|| s.error("log_types", v, EXPECTED))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
 
 /// Lines are buffered up to this size before a batch ends.
 pub(crate) const BUFFER_LIMIT: usize = 256 * 1024;
