@@ -44,7 +44,7 @@ impl NativeContext {
         for (k, v) in members(&fields_json) {
             match v {
                 Value::Str(s) => ctx.set(&k, &s),
-                Value::Null => clear(&mut ctx, &k),
+                Value::Null => ctx.remove(&k),
                 other => {
                     ctx.fields.retain(|(fk, _)| *fk != k);
                     ctx.fields.push((k, other));
@@ -119,21 +119,5 @@ impl NativeContext {
     #[napi(getter)]
     pub fn correlation_id(&self) -> Option<String> {
         self.inner.correlation_id.clone()
-    }
-}
-
-/// Unbinds one entry (`context.run({user_id: null}, fn)`).
-fn clear(ctx: &mut Context, key: &str) {
-    match key {
-        "correlation_id" => {
-            ctx.correlation_id = None;
-            ctx.correlation_id_rejected = false;
-        }
-        "request_id" => ctx.request_id = None,
-        "trace_id" => ctx.trace_id = None,
-        "span_id" => ctx.span_id = None,
-        "user_id" => ctx.user_id = None,
-        "session_id" => ctx.session_id = None,
-        _ => ctx.fields.retain(|(k, _)| k != key),
     }
 }

@@ -65,18 +65,7 @@ impl PyContext {
     fn unbind(&self, keys: Vec<String>) -> PyContext {
         let mut ctx = (*self.inner).clone();
         for k in &keys {
-            match k.as_str() {
-                "correlation_id" => {
-                    ctx.correlation_id = None;
-                    ctx.correlation_id_rejected = false;
-                }
-                "request_id" => ctx.request_id = None,
-                "trace_id" => ctx.trace_id = None,
-                "span_id" => ctx.span_id = None,
-                "user_id" => ctx.user_id = None,
-                "session_id" => ctx.session_id = None,
-                _ => ctx.fields.retain(|(fk, _)| fk != k),
-            }
+            ctx.remove(k);
         }
         PyContext::wrap(ctx)
     }
