@@ -278,8 +278,7 @@ impl Encoder for Ecs {
         }
         if !rec.schema_errors.is_empty() {
             labels.key(out, "schema_errors");
-            let errors = rec.schema_errors.iter().cloned().map(Value::Str).collect();
-            write::value(out, &Value::Array(errors));
+            write::strings(out, &rec.schema_errors);
         }
         if labels.open {
             out.push(b'}');

@@ -276,8 +276,7 @@ impl Encoder for Gcp {
         );
         if !rec.schema_errors.is_empty() {
             write::key(out, first, "schema_errors");
-            let errors = rec.schema_errors.iter().cloned().map(Value::Str).collect();
-            write::value(out, &Value::Array(errors));
+            write::strings(out, &rec.schema_errors);
         }
         out.extend_from_slice(b"}\n");
     }

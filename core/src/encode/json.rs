@@ -79,14 +79,7 @@ impl Encoder for Json {
         );
         if !rec.schema_errors.is_empty() {
             write::key(out, first, "schema_errors");
-            out.push(b'[');
-            for (i, e) in rec.schema_errors.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write::string(out, e);
-            }
-            out.push(b']');
+            write::strings(out, &rec.schema_errors);
         }
         out.extend_from_slice(b"}\n");
     }

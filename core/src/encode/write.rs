@@ -87,6 +87,19 @@ pub fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
     out.push(b':');
 }
 
+/// Writes a JSON array of strings (e.g. `schema_errors`) without building
+/// `Value`s for them.
+pub fn strings(out: &mut Vec<u8>, items: &[String]) {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, item);
+    }
+    out.push(b']');
+}
+
 pub fn int(out: &mut Vec<u8>, i: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
 }
