@@ -1,6 +1,6 @@
 /* C ABI tests: threads, bad arguments, context, metrics. Run by
  * ci/test-c.sh under valgrind; argv[1] is a scratch directory. */
-#include "logfort.h"
+#include "check.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -9,24 +9,6 @@
 
 #define THREADS 4
 #define PER_THREAD 5000
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                       \
-  do {                                                         \
-    if (!(cond)) {                                             \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);     \
-      fprintf(stderr, __VA_ARGS__);                            \
-      fprintf(stderr, " (last error: %s)\n", lf_last_error()); \
-      failures++;                                              \
-    }                                                          \
-  } while (0)
-
-#define CHECK_STATUS(call, want)                                          \
-  do {                                                                    \
-    lf_status got_ = (call);                                              \
-    CHECK(got_ == (want), "%s returned %d, want %d", #call, got_, want); \
-  } while (0)
 
 static lf_logger *logger;
 
@@ -55,19 +37,6 @@ static void *worker(void *arg) {
   }
   lf_context_clear();
   return NULL;
-}
-
-static long count_lines(const char *path, const char *needle) {
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  long n = 0;
-  char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, f) > 0)
-    if (!needle || strstr(line, needle)) n++;
-  free(line);
-  fclose(f);
-  return n;
 }
 
 int main(int argc, char **argv) {
