@@ -166,8 +166,10 @@ impl ChannelCore {
         message: String,
         fields: Option<String>,
         context: Option<Arc<Context>>,
-    ) -> Record {
-        let mut rec = Record::new(Level::from_number(level as i64), &*self.name, message);
+    ) -> Box<Record> {
+        let mut rec = self
+            .logger
+            .record(Level::from_number(level as i64), &self.name, &message);
         rec.raw_fields = splice(self.bindings.as_deref(), fields);
         rec.context = context;
         rec
@@ -187,7 +189,7 @@ impl ChannelCore {
     /// Enqueues a record. A logger that was shut down counts it as
     /// dropped rather than failing the caller; only a schema violation
     /// under policy `strict` is the caller's error.
-    pub fn push(&self, rec: Record) -> logfort_core::Result<()> {
+    pub fn push(&self, rec: impl Into<Box<Record>>) -> logfort_core::Result<()> {
         match self.logger.log(rec) {
             Err(logfort_core::Error::Shutdown) => Ok(()),
             other => other,

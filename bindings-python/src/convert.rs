@@ -4,7 +4,7 @@
 //! suspects (Decimal, datetime, UUID, Enum, dataclasses, pydantic models).
 
 use logfort_core::value::MAX_DEPTH;
-use logfort_core::Value;
+use logfort_core::{Record, Value};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -13,6 +13,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString,
     PyTuple, PyType,
 };
+use std::borrow::Cow;
 use std::os::raw::c_char;
 
 extern "C" {
@@ -24,23 +25,44 @@ extern "C" {
 /// The text of a `str`. Lone surrogates (which UTF-8 cannot hold) are
 /// written as `\udXXX` escapes instead of failing.
 pub fn text(s: &Bound<'_, PyString>) -> String {
+    borrowed(s).into_owned()
+}
+
+/// As `text`, borrowing CPython's own UTF-8 copy when it has one (no
+/// allocation for the caller's thread).
+pub fn borrowed<'a>(s: &'a Bound<'_, PyString>) -> Cow<'a, str> {
     // SAFETY: `s` is a live str; on success CPython returns a pointer to
-    // `size` bytes of valid UTF-8 owned by the object, which we copy.
+    // `size` bytes of valid UTF-8 owned by the object, alive as long as it.
     unsafe {
         let mut size: ffi::Py_ssize_t = 0;
         let p = PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
         if !p.is_null() {
             let bytes = std::slice::from_raw_parts(p.cast::<u8>(), size as usize);
-            return String::from_utf8_unchecked(bytes.to_vec());
+            return Cow::Borrowed(std::str::from_utf8_unchecked(bytes));
         }
         ffi::PyErr_Clear();
     }
     let py = s.py();
-    s.call_method1(intern!(py, "encode"), ("utf-8", "backslashreplace"))
-        .ok()
-        .and_then(|b| b.cast_into::<PyBytes>().ok())
-        .map(|b| String::from_utf8_lossy(b.as_bytes()).into_owned())
-        .unwrap_or_else(|| "<unprintable str>".to_owned())
+    Cow::Owned(
+        s.call_method1(intern!(py, "encode"), ("utf-8", "backslashreplace"))
+            .ok()
+            .and_then(|b| b.cast_into::<PyBytes>().ok())
+            .map(|b| String::from_utf8_lossy(b.as_bytes()).into_owned())
+            .unwrap_or_else(|| "<unprintable str>".to_owned()),
+    )
+}
+
+/// Appends `key: value` to a record, copying str keys and values straight
+/// into the buffers of a reused record.
+pub fn add_field(rec: &mut Record, k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>) {
+    let key = match k.cast_exact::<PyString>() {
+        Ok(s) => borrowed(s),
+        Err(_) => Cow::Owned(key(k)),
+    };
+    match v.cast_exact::<PyString>() {
+        Ok(s) => rec.add_str(&key, &borrowed(s)),
+        Err(_) => rec.add(&key, value(v)),
+    }
 }
 
 /// `str(obj)`, or `<unprintable TypeName>` when `__str__` raises.

@@ -35,7 +35,9 @@ impl HandlerCore {
     /// Converts and queues one record. Never raises.
     fn emit(&self, record: &Bound<'_, PyAny>) {
         let py = record.py();
-        let rec = logrecord::convert(record);
+        let rec = logrecord::convert(record, |level, name, msg| {
+            self.pipeline.record(level, name, msg)
+        });
         if let Err(e) = self.pipeline.push(py, rec) {
             // `emit` never raises; policy `strict` is a development mode,
             // so the violation is reported where a developer sees it.
@@ -75,8 +77,10 @@ impl PyFormatter {
     /// dropped it (schema policy `drop`).
     fn format(&self, record: &Bound<'_, PyAny>) -> Option<String> {
         let py = record.py();
-        let rec = logrecord::convert(record);
-        let line = py.detach(|| self.inner.lock().format(rec))?;
+        let rec = logrecord::convert(record, |level, name, msg| {
+            Box::new(logfort_core::Record::new(level, name, msg))
+        });
+        let line = py.detach(|| self.inner.lock().format(*rec))?;
         let mut s = String::from_utf8(line)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         if s.ends_with('\n') {

@@ -7,11 +7,12 @@ use crate::convert::{self, display};
 use crate::errors;
 use crate::logrecord;
 use crate::pipeline::Pipeline;
-use logfort_core::{Level, LogType, Record};
+use logfort_core::{Level, LogType};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyString};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 #[pyclass(module = "logfort._native", name = "Logger", frozen)]
@@ -39,13 +40,12 @@ impl NativeLogger {
         }
         let py = msg.py();
         let message = match msg.cast_exact::<PyString>() {
-            Ok(s) => convert::text(s),
-            Err(_) => display(msg),
+            Ok(s) => convert::borrowed(s),
+            Err(_) => Cow::Owned(display(msg)),
         };
-        let mut rec = Record::new(level, self.name.as_str(), message);
+        let mut rec = self.pipeline.record(level, &self.name, &message);
         let mut exc = force_exc.then(|| current_exc_info(py)).flatten();
         if let Some(f) = fields {
-            rec.fields.reserve(f.len());
             for (k, v) in f.iter() {
                 if is_exc_info(&k) {
                     {
@@ -53,15 +53,14 @@ impl NativeLogger {
                         continue;
                     }
                 }
-                let key = convert::key(&k);
-                if key == "log_type" {
+                if is_log_type(&k) {
                     let t = v.cast::<PyString>().ok().map(convert::text);
                     if let Some(t) = t.as_deref().and_then(LogType::parse) {
                         rec.log_type = Some(t);
                         continue;
                     }
                 }
-                rec.fields.push((key, convert::value(&v)));
+                convert::add_field(&mut rec, &k, &v);
             }
         }
         if let Some(ei) = exc {
@@ -70,6 +69,11 @@ impl NativeLogger {
         rec.context = context::current(py);
         self.pipeline.push(py, rec).map_err(errors::to_py)
     }
+}
+
+fn is_log_type(k: &Bound<'_, PyAny>) -> bool {
+    k.cast_exact::<PyString>()
+        .is_ok_and(|s| convert::borrowed(s) == "log_type")
 }
 
 fn is_exc_info(k: &Bound<'_, PyAny>) -> bool {

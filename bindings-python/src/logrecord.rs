@@ -4,14 +4,14 @@
 //! interned names; nothing here raises.
 
 use crate::context;
-use crate::convert::{self, display, repr, text};
+use crate::convert::{self, borrowed, display, repr, text};
 use logfort_core::{Exception, Level, Location, LogType, Record, Value};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The attributes every LogRecord has (taken from a blank record at import,
@@ -20,7 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 struct Standard {
     /// Addresses of the interned attribute names: the fast membership test.
     ptrs: Vec<usize>,
-    names: HashSet<String>,
+    /// Sorted: a handful of names, searched without hashing.
+    names: Vec<String>,
     _keep: Vec<Py<PyString>>,
 }
 
@@ -29,7 +30,7 @@ static FORMAT_EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 pub fn set_standard(py: Python<'_>, names: Vec<Bound<'_, PyString>>) -> PyResult<()> {
     let mut ptrs = Vec::with_capacity(names.len());
-    let mut set = HashSet::new();
+    let mut set = Vec::new();
     let mut keep = Vec::new();
     for n in names {
         let n = n.clone();
@@ -39,10 +40,11 @@ pub fn set_standard(py: Python<'_>, names: Vec<Bound<'_, PyString>>) -> PyResult
         // SAFETY: `p` is the (possibly replaced) owned reference.
         let n: Bound<'_, PyString> = unsafe { Bound::from_owned_ptr(py, p).cast_into_unchecked() };
         ptrs.push(n.as_ptr() as usize);
-        set.insert(text(&n));
+        set.push(text(&n));
         keep.push(n.unbind());
     }
     ptrs.sort_unstable();
+    set.sort_unstable();
     STANDARD
         .set(
             py,
@@ -61,7 +63,12 @@ impl Standard {
             return true;
         }
         match k.cast_exact::<PyString>() {
-            Ok(s) => self.names.contains(&text(s)),
+            Ok(s) => {
+                let name = borrowed(s);
+                self.names
+                    .binary_search_by(|n| n.as_str().cmp(&name))
+                    .is_ok()
+            }
             Err(_) => false,
         }
     }
@@ -90,9 +97,12 @@ fn get<'py>(
     }
 }
 
-/// Builds the record. `include_context` is false for formatters asked
-/// to leave the context out.
-pub fn convert(rec: &Bound<'_, PyAny>) -> Record {
+/// Builds the record in one `blank` gives (a reused one on the queue
+/// path, see `Logger::record`).
+pub fn convert(
+    rec: &Bound<'_, PyAny>,
+    blank: impl FnOnce(Level, &str, &str) -> Box<Record>,
+) -> Box<Record> {
     let py = rec.py();
     let dict = match rec
         .getattr(intern!(py, "__dict__"))
@@ -105,9 +115,16 @@ pub fn convert(rec: &Bound<'_, PyAny>) -> Record {
     let level = get(d, rec, intern!(py, "levelno"))
         .and_then(|l| l.extract::<i64>().ok())
         .map_or(Level::Info, Level::from_number);
-    let name = get(d, rec, intern!(py, "name")).map_or_else(String::new, |n| display(&n));
-    let (message, message_error) = message(rec, d);
-    let mut out = Record::new(level, name, message);
+    let name = get(d, rec, intern!(py, "name"));
+    let name = match name.as_ref().map(|n| n.cast_exact::<PyString>()) {
+        Some(Ok(s)) => borrowed(s),
+        Some(Err(_)) => Cow::Owned(display(name.as_ref().expect("checked"))),
+        None => Cow::Borrowed(""),
+    };
+    let msg = get(d, rec, intern!(py, "msg"));
+    let args = get(d, rec, intern!(py, "args"));
+    let (message, message_error) = message(rec, msg.as_ref(), args);
+    let mut out = blank(level, &name, &message);
     if let Some(created) = get(d, rec, intern!(py, "created")) {
         if let Ok(f) = created.cast::<PyFloat>() {
             out.time = time_from_secs(f.value());
@@ -148,20 +165,22 @@ pub fn convert(rec: &Bound<'_, PyAny>) -> Record {
 /// `record.getMessage()`, without the call in the common case (no args).
 /// When formatting fails the record still goes out: the raw message and
 /// the args' repr, plus the error.
-fn message(rec: &Bound<'_, PyAny>, d: &Bound<'_, PyDict>) -> (String, Option<String>) {
+fn message<'a>(
+    rec: &Bound<'_, PyAny>,
+    msg: Option<&'a Bound<'_, PyAny>>,
+    args: Option<Bound<'_, PyAny>>,
+) -> (Cow<'a, str>, Option<String>) {
     let py = rec.py();
-    let msg = get(d, rec, intern!(py, "msg"));
-    let args = get(d, rec, intern!(py, "args"));
     let no_args = args
         .as_ref()
         .is_none_or(|a| a.is_none() || a.cast::<PyTuple>().is_ok_and(|t| t.is_empty()));
     if no_args {
-        if let Some(s) = msg.as_ref().and_then(|m| m.cast_exact::<PyString>().ok()) {
-            return (text(s), None);
+        if let Some(s) = msg.and_then(|m| m.cast_exact::<PyString>().ok()) {
+            return (borrowed(s), None);
         }
     }
     match rec.call_method0(intern!(py, "getMessage")) {
-        Ok(m) => (display(&m), None),
+        Ok(m) => (Cow::Owned(display(&m)), None),
         Err(e) => {
             let raw = msg.map_or_else(String::new, |m| display(&m));
             let args = args.map_or_else(String::new, |a| repr(&a));
@@ -170,7 +189,7 @@ fn message(rec: &Bound<'_, PyAny>, d: &Bound<'_, PyDict>) -> (String, Option<Str
                 .name()
                 .map_or_else(|_| "Exception".to_owned(), |n| text(&n));
             let err = format!("{ty}: {}", display(e.value(py).as_any()));
-            (format!("{raw} {args}"), Some(err))
+            (Cow::Owned(format!("{raw} {args}")), Some(err))
         }
     }
 }
@@ -205,19 +224,20 @@ fn extras(d: &Bound<'_, PyDict>, out: &mut Record) {
         if std.contains(&k) {
             continue;
         }
-        let key = convert::key(&k);
-        if key == "log_type" {
+        let is_log_type = k
+            .cast_exact::<PyString>()
+            .is_ok_and(|s| borrowed(s) == "log_type");
+        if is_log_type {
             if let Some(t) = v
                 .cast::<PyString>()
                 .ok()
-                .and_then(|s| LogType::parse(&text(s)))
+                .and_then(|s| LogType::parse(&borrowed(s)))
             {
                 out.log_type = Some(t);
                 continue;
             }
         }
-        let value = convert::value(&v);
-        out.fields.push((key, value));
+        convert::add_field(out, &k, &v);
     }
 }
 

@@ -113,7 +113,7 @@ impl Pipeline {
     /// unless the queue is full, when it is released for the wait.
     /// Only a schema violation under policy `strict` comes back as an
     /// error (a shut-down logger counts the record as dropped).
-    pub fn push(&self, py: Python<'_>, rec: Record) -> Result<(), logfort_core::Error> {
+    pub fn push(&self, py: Python<'_>, rec: Box<Record>) -> Result<(), logfort_core::Error> {
         let slot = self.slot.read();
         let Some(logger) = &slot.logger else {
             return Ok(());
@@ -128,6 +128,15 @@ impl Pipeline {
         match result {
             Err(e @ logfort_core::Error::Schema(_)) => Err(e),
             _ => Ok(()),
+        }
+    }
+
+    /// A record to fill and `push`: a written one with its buffers, when
+    /// the logger has one (see `Logger::record`).
+    pub fn record(&self, level: Level, logger: &str, message: &str) -> Box<Record> {
+        match &self.slot.read().logger {
+            Some(l) => l.record(level, logger, message),
+            None => Box::new(Record::new(level, logger, message)),
         }
     }
 

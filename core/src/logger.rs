@@ -14,12 +14,16 @@ use crate::pipeline;
 use crate::record::Record;
 use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
-use crossbeam_channel::{bounded, Sender, TrySendError};
+use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// Most written records waiting for a caller to free them; beyond it
+/// the writer frees them itself.
+const SPENT: usize = 1024;
 
 /// How long dropping a logger waits for its records to be written.
 pub const DROP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,6 +40,8 @@ pub struct Logger {
     gate: Arc<TypeGate>,
     /// The masking engine, when masking is enabled.
     masker: Option<Arc<Masker>>,
+    /// Records the writer is done with, freed by the next callers.
+    spent: Receiver<Box<Record>>,
     /// Callers between the closed check and the end of their push.
     inflight: Arc<AtomicUsize>,
     closed: AtomicBool,
@@ -97,6 +103,7 @@ impl Logger {
         let sink_stats = Arc::new(stats);
         let inflight = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = bounded(config.queue.capacity);
+        let (spent_tx, spent) = bounded(SPENT);
         let writer = Writer {
             rx,
             stages,
@@ -105,6 +112,7 @@ impl Logger {
             counters: counters.clone(),
             sink_stats: sink_stats.clone(),
             inflight: inflight.clone(),
+            spent: spent_tx,
         };
         let thread = std::thread::Builder::new()
             .name("logfort-writer".into())
@@ -124,6 +132,7 @@ impl Logger {
             counters,
             config,
             inflight,
+            spent,
             closed: AtomicBool::new(false),
             thread: Mutex::new(Some(thread)),
         })
@@ -162,7 +171,8 @@ impl Logger {
     /// are counted and skipped. Under schema policy `strict` the record is
     /// validated here (its caller JSON parsed too: a development mode) and
     /// a violation is returned as `Error::Schema`, nothing written.
-    pub fn log(&self, mut rec: Record) -> Result<()> {
+    pub fn log(&self, rec: impl Into<Box<Record>>) -> Result<()> {
+        let mut rec = rec.into();
         if !self.enabled(rec.level) || !self.gate.allows(rec.log_type) {
             return Ok(());
         }
@@ -185,7 +195,27 @@ impl Logger {
             rec.resolve_raw();
             v.enforce(&rec)?;
         }
-        self.push(Msg::Record(Box::new(rec)))
+        // Callers that build their own records leave the pool to fill up:
+        // free one per call here, on the allocating side, while it is half
+        // full (the writer frees what overflows).
+        if self.spent.len() > SPENT / 2 {
+            drop(self.spent.try_recv());
+        }
+        self.push(Msg::Record(rec))
+    }
+
+    /// A record to fill and `log`: one the writer has written, reset with
+    /// its buffers kept, when there is one. Callers on the hot path use
+    /// this rather than `Record::new`, so that a steady stream of records
+    /// allocates nothing for them.
+    pub fn record(&self, level: Level, logger: &str, message: &str) -> Box<Record> {
+        match self.spent.try_recv() {
+            Ok(mut rec) => {
+                rec.reset(level, logger, message);
+                rec
+            }
+            Err(_) => Box::new(Record::new(level, logger, message)),
+        }
     }
 
     fn push(&self, msg: Msg) -> Result<()> {

@@ -56,6 +56,11 @@ pub struct Exception {
     pub code: Option<String>,
 }
 
+/// Most field slots a reused record keeps, and the largest key or
+/// string value it keeps a buffer for.
+const SPARE: usize = 32;
+const SPARE_BYTES: usize = 1024;
+
 #[derive(Clone, Debug)]
 pub struct Record {
     pub time: SystemTime,
@@ -76,6 +81,9 @@ pub struct Record {
     pub stack_trace: Option<String>,
     /// Set on the writer thread by schema validation (policy `annotate`).
     pub schema_errors: Vec<String>,
+    /// The fields of the record's last use, emptied for `add_str` and
+    /// `add` to refill (see `Logger::record`).
+    pub(crate) spare: Vec<(String, Value)>,
 }
 
 impl Record {
@@ -94,6 +102,81 @@ impl Record {
             exception: None,
             stack_trace: None,
             schema_errors: Vec::new(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Empties a written record for the next call, keeping its buffers
+    /// (see `Logger::record`).
+    pub(crate) fn reset(&mut self, level: Level, logger: &str, message: &str) {
+        self.time = SystemTime::now();
+        self.level = level;
+        self.logger.clear();
+        self.logger.push_str(logger);
+        self.message.clear();
+        self.message.push_str(message);
+        // Last field first onto the stack, so that `pop` hands slots back
+        // in the order the last caller filled them: a field finds its own.
+        while let Some((k, v)) = self.fields.pop() {
+            if self.spare.len() < SPARE && k.capacity() <= SPARE_BYTES && v.reusable() {
+                self.spare.push((k, v));
+            }
+        }
+        self.raw_fields = None;
+        self.context = None;
+        self.log_type = None;
+        self.location = None;
+        self.exception = None;
+        self.stack_trace = None;
+        self.schema_errors.clear();
+    }
+
+    /// Drops buffers too large to keep for reuse: one huge record must
+    /// not pin its memory in the pool.
+    pub(crate) fn trim(&mut self) {
+        const KEEP: usize = 16 * 1024;
+        for s in [&mut self.logger, &mut self.message] {
+            if s.capacity() > KEEP {
+                *s = String::new();
+            }
+        }
+        if self.fields.capacity() > 64 {
+            self.fields = Vec::new();
+        }
+    }
+
+    /// Appends a string field, reusing a spare slot's buffers.
+    pub fn add_str(&mut self, key: &str, value: &str) {
+        let (mut k, mut v) = self.slot(key);
+        match &mut v {
+            Value::Str(s) => {
+                s.clear();
+                s.push_str(value);
+            }
+            _ => v = Value::Str(value.to_owned()),
+        }
+        k.clear();
+        k.push_str(key);
+        self.fields.push((k, v));
+    }
+
+    /// Appends a field, reusing a spare slot's key buffer.
+    pub fn add(&mut self, key: &str, value: Value) {
+        let (mut k, _) = self.slot(key);
+        k.clear();
+        k.push_str(key);
+        self.fields.push((k, value));
+    }
+
+    fn slot(&mut self, key: &str) -> (String, Value) {
+        match self.spare.pop() {
+            Some(slot) => slot,
+            None => {
+                if self.fields.capacity() == 0 {
+                    self.fields.reserve(8);
+                }
+                (String::with_capacity(key.len()), Value::Null)
+            }
         }
     }
 
@@ -128,5 +211,58 @@ impl Record {
         for (_, v) in &mut self.fields {
             v.resolve_raw();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_clears_everything_and_refills_the_same_buffers() {
+        let mut rec = Record::new(Level::Error, "first", "first message")
+            .field("api_key", "secret-value")
+            .field("n", 1);
+        rec.raw_fields = Some("{\"a\":1}".into());
+        rec.context = Some(Arc::new(Context::default()));
+        rec.log_type = Some(LogType::Audit);
+        rec.exception = Some(Box::default());
+        rec.stack_trace = Some("stack".into());
+        rec.schema_errors.push("err".into());
+        let key_buf = rec.fields[0].0.as_ptr();
+
+        rec.reset(Level::Info, "second", "m");
+        assert_eq!(
+            (rec.level, &*rec.logger, &*rec.message),
+            (Level::Info, "second", "m")
+        );
+        assert!(rec.fields.is_empty());
+        assert!(rec.raw_fields.is_none() && rec.context.is_none() && rec.log_type.is_none());
+        assert!(rec.exception.is_none() && rec.stack_trace.is_none());
+        assert!(rec.schema_errors.is_empty());
+
+        rec.add_str("user", "u-1");
+        rec.add("n", Value::Int(2));
+        rec.add_str("third", "new");
+        assert_eq!(
+            rec.fields,
+            vec![
+                ("user".to_owned(), Value::from("u-1")),
+                ("n".to_owned(), Value::Int(2)),
+                ("third".to_owned(), Value::from("new")),
+            ]
+        );
+        // The first field's slot came back first, buffers and all.
+        assert_eq!(rec.fields[0].0.as_ptr(), key_buf);
+    }
+
+    #[test]
+    fn trim_and_reset_let_go_of_large_buffers() {
+        let big = "x".repeat(100_000);
+        let mut rec = Record::new(Level::Info, "l", big.clone()).field("k", big);
+        rec.trim();
+        assert_eq!(rec.message.capacity(), 0);
+        rec.reset(Level::Info, "l", "m");
+        assert!(rec.spare.is_empty(), "a 100 kB value is not kept for reuse");
     }
 }

@@ -41,6 +41,16 @@ impl Value {
         }
     }
 
+    /// Whether a reused record keeps this value's buffer (a short string)
+    /// rather than freeing it.
+    pub(crate) fn reusable(&self) -> bool {
+        match self {
+            Value::Str(s) => s.capacity() <= 1024,
+            Value::Array(_) | Value::Object(_) | Value::Raw(_) => false,
+            _ => true,
+        }
+    }
+
     /// Looks a member up in an object value.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {

@@ -54,6 +54,11 @@ pub(crate) struct Writer {
     pub counters: Arc<Counters>,
     pub sink_stats: Arc<Vec<SinkStats>>,
     pub inflight: Arc<std::sync::atomic::AtomicUsize>,
+    /// Written records go back to the callers (`Logger::record`), who
+    /// refill them: no allocation per record, and no memory freed on a
+    /// thread other than the one that allocated it (under glibc that costs
+    /// the arena lock, often a futex wake, per record).
+    pub spent: Sender<Box<Record>>,
 }
 
 struct State {
@@ -80,7 +85,7 @@ impl Writer {
             let mut taken = 0;
             while let Some(msg) = next.take() {
                 match msg {
-                    Msg::Record(rec) => self.process(*rec, &mut st),
+                    Msg::Record(rec) => self.process(rec, &mut st),
                     Msg::Flush(ack) => {
                         self.end_batch(&mut st);
                         self.sync_sinks(&mut st, false);
@@ -115,7 +120,7 @@ impl Writer {
     fn drain_after_shutdown(&mut self, st: &mut State) {
         loop {
             match self.rx.try_recv() {
-                Ok(Msg::Record(rec)) => self.process(*rec, st),
+                Ok(Msg::Record(rec)) => self.process(rec, st),
                 Ok(Msg::Flush(ack) | Msg::Shutdown(ack)) => {
                     self.end_batch(st);
                     self.sync_sinks(st, false);
@@ -129,17 +134,19 @@ impl Writer {
         self.end_batch(st);
     }
 
-    fn process(&mut self, mut rec: Record, st: &mut State) {
+    fn process(&mut self, mut rec: Box<Record>, st: &mut State) {
         rec.resolve_raw();
         if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
             self.emit(&rec, st);
         }
+        rec.trim();
+        let _ = self.spent.try_send(rec);
         let mut extra = Vec::new();
         for stage in &mut self.stages {
             stage.drain_extra(&mut extra);
         }
         for rec in extra {
-            self.process(rec, st);
+            self.process(Box::new(rec), st);
         }
     }
 

@@ -264,3 +264,63 @@ fn opening_a_sink_that_cannot_be_opened_is_a_clear_error() {
     let err = Logger::new(config).unwrap_err().to_string();
     assert_eq!(err, "invalid configuration: `sinks[0]` (file /proc/nope/app.log): cannot open: No such file or directory (os error 2)");
 }
+
+#[test]
+fn reused_records_carry_nothing_over_from_their_last_use() {
+    use logfort_core::{Context, Value};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let logger = Logger::new(file_config(&path, "")).unwrap();
+    let mut ctx = Context::default();
+    ctx.set("correlation_id", "req-1");
+    let ctx = Arc::new(ctx);
+    for i in 0..2_000u32 {
+        // Flushing every 100 records lets the writer hand records back.
+        if i % 100 == 0 {
+            logger.flush(Duration::from_secs(10)).unwrap();
+        }
+        let mut rec = if i % 2 == 0 {
+            let mut r = logger.record(Level::Error, "full", "card 4111-1111-1111-1111 declined");
+            r.add_str("api_key", "sk-live-abcdef");
+            r.add("attempt", Value::Int(i.into()));
+            r.add_str("user_id", "u-123");
+            r.context = Some(ctx.clone());
+            r
+        } else {
+            let mut r = logger.record(Level::Info, "bare", "ok");
+            r.add("attempt", Value::Int(i.into()));
+            r.context = Some(Arc::new(Context::default()));
+            r
+        };
+        rec.stack_trace = (i % 2 == 0).then(|| "at main".to_owned());
+        logger.log(rec).unwrap();
+    }
+    logger.flush(Duration::from_secs(10)).unwrap();
+    let got = lines(&path);
+    assert_eq!(got.len(), 2_000);
+    for (i, line) in got.iter().enumerate() {
+        let obj = line.as_object().unwrap();
+        let keys: Vec<&str> = obj
+            .keys()
+            .map(String::as_str)
+            .filter(|k| {
+                !matches!(
+                    *k,
+                    "timestamp" | "level" | "logger" | "message" | "schema_version"
+                )
+            })
+            .collect();
+        assert_eq!(line["attempt"], i as u64, "line {i}");
+        if i % 2 == 0 {
+            assert_eq!(line["message"], "card ****-****-****-1111 declined");
+            assert_eq!(line["api_key"], "***MASKED***");
+            assert_eq!(line["correlation_id"], "req-1");
+            assert_eq!(line["logger"], "full");
+        } else {
+            assert_eq!(line["message"], "ok", "line {i}");
+            assert_eq!(line["logger"], "bare");
+            assert_eq!(keys, ["attempt"], "line {i}: {line}");
+        }
+    }
+}

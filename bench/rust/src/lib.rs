@@ -6,7 +6,7 @@
 pub mod corpus;
 pub mod naive;
 
-use logfort_core::{Context, Level, Record};
+use logfort_core::{Context, Level, Record, Value};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -56,14 +56,20 @@ pub fn workload_context() -> Arc<Context> {
 /// One workload record, captured as a caller would: fresh owned strings,
 /// the time, and the bound context.
 pub fn workload_record() -> Record {
-    let mut rec = Record::new(Level::Info, LOGGER, MESSAGE)
-        .field("user_id", USER_ID)
-        .field("client_ip", CLIENT_IP)
-        .field("duration_ms", DURATION_MS)
-        .field("request_path", REQUEST_PATH)
-        .field("api_key", API_KEY);
-    rec.context = Some(workload_context());
+    let mut rec = Record::new(Level::Info, LOGGER, MESSAGE);
+    workload_fields(&mut rec);
     rec
+}
+
+/// The workload's fields and context, added to a record the caller got
+/// from `Logger::record`.
+pub fn workload_fields(rec: &mut Record) {
+    rec.add_str("user_id", USER_ID);
+    rec.add_str("client_ip", CLIENT_IP);
+    rec.add("duration_ms", Value::Float(DURATION_MS));
+    rec.add_str("request_path", REQUEST_PATH);
+    rec.add_str("api_key", API_KEY);
+    rec.context = Some(workload_context());
 }
 
 /// Nearest-rank p50, p99 and p99.9 of the samples (sorted in place).

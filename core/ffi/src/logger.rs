@@ -123,6 +123,10 @@ pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logg
     }
 }
 
+/// The logger, the record to fill (from its pool), and whether a string
+/// was not valid UTF-8.
+type Started = (&'static Logger, Box<Record>, bool);
+
 /// Starts a record: NULL checks first, then the level (a filtered call
 /// touches no string), then the strings.
 unsafe fn begin(
@@ -130,7 +134,7 @@ unsafe fn begin(
     level: i32,
     logger_name: *const c_char,
     message: *const c_char,
-) -> Result<Option<(&'static Logger, Record, bool)>, lf_status> {
+) -> Result<Option<Started>, lf_status> {
     // SAFETY: forwarded from the caller's contract.
     let l: &'static Logger = unsafe { logger_ref(logger) }?;
     for (p, name) in [(logger_name, "logger_name"), (message, "message")] {
@@ -147,17 +151,13 @@ unsafe fn begin(
     let (name, bad_name) = unsafe { text(logger_name, "logger_name") }?;
     // SAFETY: forwarded from the caller's contract.
     let (msg, bad_msg) = unsafe { text(message, "message") }?;
-    Ok(Some((
-        l,
-        Record::new(level, name, msg),
-        bad_name || bad_msg,
-    )))
+    Ok(Some((l, l.record(level, &name, &msg), bad_name || bad_msg)))
 }
 
 /// Queues the record and turns the outcome into a status.
 pub(crate) fn finish(
     l: &Logger,
-    rec: Record,
+    rec: Box<Record>,
     lossy: bool,
     json_error: Option<String>,
 ) -> lf_status {
@@ -257,28 +257,44 @@ pub unsafe extern "C" fn lf_log_kv(
             // SAFETY: the caller passes `n` valid lf_kv at `fields`.
             unsafe { std::slice::from_raw_parts(fields, n) }
         };
-        rec.fields.reserve(kvs.len());
         for (idx, kv) in kvs.iter().enumerate() {
             // SAFETY: forwarded from the caller's contract.
             let (key, bad_key) = match unsafe { text(kv.key, format_args!("fields[{idx}].key")) } {
                 Ok(k) => k,
                 Err(s) => return s,
             };
-            let str_value = || -> Result<(String, bool), lf_status> {
+            let str_value = || {
                 // SAFETY: forwarded from the caller's contract.
                 unsafe { text(kv.str, format_args!("fields[{idx}].str")) }
-                    .map(|(s, bad)| (s.into_owned(), bad))
             };
-            let (value, bad_value) = match kv.kind {
+            let bad_value = match kv.kind {
                 0 | 4 => match str_value() {
-                    Ok((s, bad)) if kv.kind == 0 => (Value::Str(s), bad),
-                    Ok((s, bad)) => (Value::Raw(s), bad),
+                    Ok((s, bad)) => {
+                        if kv.kind == 0 {
+                            rec.add_str(&key, &s);
+                        } else {
+                            rec.add(&key, Value::Raw(s.into_owned()));
+                        }
+                        bad
+                    }
                     Err(s) => return s,
                 },
-                1 => (Value::Int(kv.i), false),
-                2 => (Value::Float(kv.d), false),
-                3 => (Value::Bool(kv.i != 0), false),
-                5 => (Value::Null, false),
+                1 => {
+                    rec.add(&key, Value::Int(kv.i));
+                    false
+                }
+                2 => {
+                    rec.add(&key, Value::Float(kv.d));
+                    false
+                }
+                3 => {
+                    rec.add(&key, Value::Bool(kv.i != 0));
+                    false
+                }
+                5 => {
+                    rec.add(&key, Value::Null);
+                    false
+                }
                 other => {
                     set_error(format!(
                         "fields[{idx}].kind is {other}, expected an lf_kind (0..=5)"
@@ -287,7 +303,6 @@ pub unsafe extern "C" fn lf_log_kv(
                 }
             };
             lossy |= bad_key || bad_value;
-            rec.fields.push((key.into_owned(), value));
         }
         finish(l, rec, lossy, None)
     })

@@ -40,14 +40,22 @@ impl KeyCache {
 }
 
 /// Replaces `s` by its masked form when anything matched; true if so.
+/// The masked text is copied into the record's own buffer: records are
+/// reused by their callers (`Logger::record`), and memory the writer
+/// allocated would otherwise travel to them and be freed there.
 fn string(m: &Masker, s: &mut String) -> bool {
     match m.mask_str(s) {
         Cow::Borrowed(_) => false,
         Cow::Owned(o) => {
-            *s = o;
+            set(s, &o);
             true
         }
     }
+}
+
+fn set(s: &mut String, text: &str) {
+    s.clear();
+    s.push_str(text);
 }
 
 pub fn record(m: &Masker, rec: &mut Record, cache: &mut KeyCache) {
@@ -96,7 +104,10 @@ fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut K
         if v.as_str() == Some(MASK) {
             false
         } else {
-            *v = Value::Str(MASK.to_owned());
+            match v {
+                Value::Str(s) => set(s, MASK),
+                _ => *v = Value::Str(MASK.to_owned()),
+            }
             m.add(SENSITIVE_KEY, 1);
             true
         }

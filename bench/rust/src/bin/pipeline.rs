@@ -6,7 +6,7 @@
 
 use logfort_bench::*;
 use logfort_core::sink::{FileConfig, SinkConfig, SinkKind};
-use logfort_core::{Config, Logger};
+use logfort_core::{Config, Level, Logger};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -154,16 +154,23 @@ where
 /// logfort: the file sink, default configuration otherwise (masking on
 /// whenever the configuration has it on by default).
 fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
-    let config = Config {
+    let mut config = Config {
         sinks: vec![SinkConfig::new(SinkKind::File(FileConfig::new(path)))],
         ..Config::default()
     };
+    if let Ok(q) = std::env::var("BENCH_QUEUE") {
+        config.queue.capacity = q.parse().unwrap();
+    }
     let logger = Arc::new(Logger::new(config).expect("logfort logger"));
     let cpu0 = process_cpu_ns();
     let l = logger.clone();
     let (start, samples) = drive(threads, n / threads, pass, move || {
         let l = l.clone();
-        move || l.log(workload_record()).expect("log")
+        move || {
+            let mut rec = l.record(Level::Info, LOGGER, MESSAGE);
+            workload_fields(&mut rec);
+            l.log(rec).expect("log")
+        }
     });
     logger.flush(SETTLE).expect("flush");
     let (flushed, cpu) = (Instant::now(), process_cpu_ns() - cpu0);
