@@ -19,7 +19,13 @@ rng = random.Random(42)
 levels = ["INFO"] * 80 + ["DEBUG"] * 10 + ["WARNING"] * 6 + ["ERROR"] * 3 + ["CRITICAL"]
 loggers = ["app.http", "app.db", "app.auth", "app.billing", "app.cache", "worker.jobs"]
 ops = ["db_query", "http_call", "cache_get", "render", "charge"]
-errors = ["db timeout", "connection reset by peer", "card declined", "upstream 502", "deadlock detected"]
+errors = [
+    "db timeout",
+    "connection reset by peer",
+    "card declined",
+    "upstream 502",
+    "deadlock detected",
+]
 paths = ["/api/v1/login", "/api/v1/orders", "/api/v1/pay", "/health", "/api/v1/users/42"]
 written = 0
 req = 0
@@ -30,19 +36,15 @@ middle = None
 def ts(us):
     s, frac = divmod(us, 1_000_000)
     day_s = s % 86400
-    return "2026-11-%02dT%02d:%02d:%02d.%06dZ" % (
-        23 + s // 86400 - 1_795_392_000 // 86400,
-        day_s // 3600,
-        day_s // 60 % 60,
-        day_s % 60,
-        frac,
-    )
+    day = 23 + s // 86400 - 1_795_392_000 // 86400
+    hh, mm, ss = day_s // 3600, day_s // 60 % 60, day_s % 60
+    return f"2026-11-{day:02d}T{hh:02d}:{mm:02d}:{ss:02d}.{frac:06d}Z"
 
 
 with open(out, "w", buffering=1 << 20) as f:
     while written < size:
         req += 1
-        cid = "req-%08d" % req
+        cid = f"req-{req:08d}"
         if middle is None and written > size // 2:
             middle = cid
         lines = []
@@ -53,11 +55,13 @@ with open(out, "w", buffering=1 << 20) as f:
                 "timestamp": ts(t),
                 "level": level,
                 "logger": rng.choice(loggers),
-                "message": rng.choice(errors) if level in ("ERROR", "CRITICAL") else "request handled",
+                "message": (
+                    rng.choice(errors) if level in ("ERROR", "CRITICAL") else "request handled"
+                ),
                 "correlation_id": cid,
                 "service": "shop-api",
                 "environment": "production",
-                "user_id": "u-%d" % rng.randint(1, 5000),
+                "user_id": f"u-{rng.randint(1, 5000)}",
                 "request_path": rng.choice(paths),
             }
             if rng.random() < 0.4:

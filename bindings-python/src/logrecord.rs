@@ -182,7 +182,7 @@ fn message<'a>(
     match rec.call_method0(intern!(py, "getMessage")) {
         Ok(m) => (Cow::Owned(display(&m)), None),
         Err(e) => {
-            let raw = msg.map_or_else(String::new, |m| display(&m));
+            let raw = msg.map_or_else(String::new, |m| display(m));
             let args = args.map_or_else(String::new, |a| repr(&a));
             let ty = e
                 .get_type(py)
