@@ -25,7 +25,7 @@ fn defaults_without_document_or_environment() {
     assert_eq!(
         c.queue,
         QueueConfig {
-            capacity: 65_536,
+            capacity: 16_384,
             overflow: Overflow::Block
         }
     );
