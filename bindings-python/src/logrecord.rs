@@ -20,7 +20,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 struct Standard {
     /// Addresses of the interned attribute names: the fast membership test.
     ptrs: Vec<usize>,
-    /// Sorted: a handful of names, searched without hashing.
     names: Vec<String>,
     _keep: Vec<Py<PyString>>,
 }
@@ -44,7 +43,6 @@ pub fn set_standard(py: Python<'_>, names: Vec<Bound<'_, PyString>>) -> PyResult
         keep.push(n.unbind());
     }
     ptrs.sort_unstable();
-    set.sort_unstable();
     STANDARD
         .set(
             py,
@@ -63,14 +61,17 @@ impl Standard {
             return true;
         }
         match k.cast_exact::<PyString>() {
-            Ok(s) => {
-                let name = borrowed(s);
-                self.names
-                    .binary_search_by(|n| n.as_str().cmp(&name))
-                    .is_ok()
-            }
+            Ok(s) => self.is_name(&borrowed(s)),
             Err(_) => false,
         }
+    }
+
+    /// A standard name spelled by a str object not interned (rare: the
+    /// pointer test above catches the record's own keys).
+    fn is_name(&self, name: &str) -> bool {
+        self.names
+            .iter()
+            .any(|n| n.len() == name.len() && n == name)
     }
 }
 
@@ -201,24 +202,48 @@ fn extras(d: &Bound<'_, PyDict>, out: &mut Record) {
     let Some(std) = STANDARD.get(py) else {
         return;
     };
+    // Str keys with str values (the usual `extra=`) are copied during the
+    // walk; from the first member whose conversion may run Python code
+    // (`__str__`, `__repr__`) on, members wait until after it, so the dict
+    // cannot change under the iteration and the order is kept.
     let mut found = Vec::new();
     let mut pos: ffi::Py_ssize_t = 0;
     let mut k: *mut ffi::PyObject = std::ptr::null_mut();
     let mut v: *mut ffi::PyObject = std::ptr::null_mut();
-    // SAFETY: walks a live dict with borrowed references, running no
-    // Python code meanwhile (conversion happens after the walk, on owned
-    // references), so the dict cannot change under the iteration.
+    // SAFETY: walks a live dict with borrowed references; the loop body
+    // runs no Python code.
     while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
         if std.ptrs.binary_search(&(k as usize)).is_ok() {
             continue; // the common case: a standard attribute, no refcounting
         }
-        // SAFETY: borrowed references from the dict, made owned.
-        found.push(unsafe {
+        // SAFETY: borrowed references from the dict, alive for the walk.
+        let (key, value) = unsafe {
             (
                 Bound::from_borrowed_ptr(py, k),
                 Bound::from_borrowed_ptr(py, v),
             )
-        });
+        };
+        let (Ok(ks), Ok(vs)) = (key.cast_exact::<PyString>(), value.cast_exact::<PyString>())
+        else {
+            found.push((key, value));
+            continue;
+        };
+        if !found.is_empty() {
+            found.push((key, value)); // after a deferred one: keep the order
+            continue;
+        }
+        let name = borrowed(ks);
+        if std.is_name(&name) {
+            continue;
+        }
+        let text = borrowed(vs);
+        if name == "log_type" {
+            if let Some(t) = LogType::parse(&text) {
+                out.log_type = Some(t);
+                continue;
+            }
+        }
+        out.add_str(&name, &text);
     }
     for (k, v) in found {
         if std.contains(&k) {

@@ -29,6 +29,44 @@ def test_record_becomes_exact_line(file_handler: logfort.Handler, log_file: Path
     ]
 
 
+def test_extra_keeps_its_order_and_reused_records_carry_nothing_over(
+    file_handler: logfort.Handler, log_file: Path
+) -> None:
+    for i in range(300):
+        if i % 2 == 0:
+            extra = {"attempt": i, "user_id": "u-1", "note": "x", "api_key": "sk-live-abc"}
+        else:
+            extra = {"n": i}
+        file_handler.handle(make_record("m", extra=extra))
+        if i % 50 == 0:
+            file_handler.flush()  # lets the writer hand records back for reuse
+    file_handler.flush()
+    recs = read_records(log_file)
+    assert len(recs) == 300
+    for i, r in enumerate(recs):
+        fields = [
+            k
+            for k in r
+            if k
+            not in (
+                "timestamp",
+                "level",
+                "logger",
+                "message",
+                "file",
+                "line",
+                "function",
+                "schema_version",
+            )
+        ]
+        if i % 2 == 0:
+            assert fields == ["attempt", "user_id", "note", "api_key"], r
+            assert (r["attempt"], r["api_key"]) == (i, "***MASKED***")
+        else:
+            assert fields == ["n"], r
+            assert r["n"] == i
+
+
 def test_levels_map_to_the_shared_scale(file_handler: logfort.Handler, log_file: Path) -> None:
     for lvl in (5, 10, 20, 25, 30, 35, 40, 50):
         file_handler.handle(make_record(f"n{lvl}", level=lvl))
