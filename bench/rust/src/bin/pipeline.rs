@@ -158,8 +158,9 @@ fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
         sinks: vec![SinkConfig::new(SinkKind::File(FileConfig::new(path)))],
         ..Config::default()
     };
-    if let Ok(q) = std::env::var("BENCH_QUEUE") {
-        config.queue.capacity = q.parse().unwrap();
+    // BENCH_QUEUE=N tries another queue capacity than the default.
+    if let Some(q) = std::env::var("BENCH_QUEUE").ok().and_then(|q| q.parse().ok()) {
+        config.queue.capacity = q;
     }
     let logger = Arc::new(Logger::new(config).expect("logfort logger"));
     let cpu0 = process_cpu_ns();
