@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Most written records waiting for a caller to free them; beyond it
-/// the writer frees them itself.
+/// Most written records kept for callers to reuse (`Logger::record`);
+/// beyond it the writer frees them itself.
 const SPENT: usize = 1024;
 
 /// How long dropping a logger waits for its records to be written.
@@ -40,7 +40,7 @@ pub struct Logger {
     gate: Arc<TypeGate>,
     /// The masking engine, when masking is enabled.
     masker: Option<Arc<Masker>>,
-    /// Records the writer is done with, freed by the next callers.
+    /// Records the writer is done with, handed out again by `record`.
     spent: Receiver<Box<Record>>,
     /// Callers between the closed check and the end of their push.
     inflight: Arc<AtomicUsize>,
