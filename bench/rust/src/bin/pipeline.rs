@@ -159,7 +159,10 @@ fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
         ..Config::default()
     };
     // BENCH_QUEUE=N tries another queue capacity than the default.
-    if let Some(q) = std::env::var("BENCH_QUEUE").ok().and_then(|q| q.parse().ok()) {
+    if let Some(q) = std::env::var("BENCH_QUEUE")
+        .ok()
+        .and_then(|q| q.parse().ok())
+    {
         config.queue.capacity = q;
     }
     let logger = Arc::new(Logger::new(config).expect("logfort logger"));
