@@ -131,12 +131,6 @@ impl Encoder for Gcp {
     fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
         let view = View::new(rec);
         let first = &mut true;
-        let opt = |out: &mut Vec<u8>, first: &mut bool, k: &str, v: Option<&str>| {
-            if let Some(v) = v {
-                write::key(out, first, k);
-                write::string(out, v);
-            }
-        };
         out.push(b'{');
         write::key(out, first, "severity");
         write::string(out, rec.level.to_gcp());
@@ -169,22 +163,22 @@ impl Encoder for Gcp {
 
         write::key(out, first, "logger");
         write::string(out, &rec.logger);
-        opt(out, first, "correlation_id", view.id("correlation_id"));
+        write::opt(out, first, "correlation_id", view.id("correlation_id"));
         if view.correlation_id_rejected() {
             write::key(out, first, "correlation_id_rejected");
             out.extend_from_slice(b"true");
         }
-        opt(out, first, "request_id", view.id("request_id"));
+        write::opt(out, first, "request_id", view.id("request_id"));
         if trace.is_none() {
-            opt(out, first, "trace_id", trace_raw);
+            write::opt(out, first, "trace_id", trace_raw);
         }
         if span.is_none() {
-            opt(out, first, "span_id", span_raw);
+            write::opt(out, first, "span_id", span_raw);
         }
-        opt(out, first, "service", self.meta.service.as_deref());
-        opt(out, first, "environment", self.meta.environment.as_deref());
-        opt(out, first, "version", self.meta.version.as_deref());
-        opt(out, first, "log_type", rec.log_type.map(|t| t.as_str()));
+        write::opt(out, first, "service", self.meta.service.as_deref());
+        write::opt(out, first, "environment", self.meta.environment.as_deref());
+        write::opt(out, first, "version", self.meta.version.as_deref());
+        write::opt(out, first, "log_type", rec.log_type.map(|t| t.as_str()));
 
         // Pass 1: the first fitting field for each httpRequest member.
         let mut slots: HttpSlots = Default::default();
@@ -248,13 +242,13 @@ impl Encoder for Gcp {
             write::string(out, &e.type_name);
             write::key(out, inner, "message");
             write::string(out, &e.message);
-            opt(out, inner, "code", e.code.as_deref());
+            write::opt(out, inner, "code", e.code.as_deref());
             out.push(b'}');
         }
         let stack = traceback.or(rec.stack_trace.as_deref());
-        opt(out, first, "stack_trace", stack);
+        write::opt(out, first, "stack_trace", stack);
         if traceback.is_some() {
-            opt(out, first, "stack_info", rec.stack_trace.as_deref());
+            write::opt(out, first, "stack_info", rec.stack_trace.as_deref());
         }
         if let (Some(service), true) = (
             &self.meta.service,
@@ -265,20 +259,15 @@ impl Encoder for Gcp {
             let inner = &mut true;
             write::key(out, inner, "service");
             write::string(out, service);
-            opt(out, inner, "version", self.meta.version.as_deref());
+            write::opt(out, inner, "version", self.meta.version.as_deref());
             out.push(b'}');
         }
-        opt(
+        write::close(
             out,
             first,
-            "schema_version",
             self.meta.schema_version.as_deref(),
+            &rec.schema_errors,
         );
-        if !rec.schema_errors.is_empty() {
-            write::key(out, first, "schema_errors");
-            write::strings(out, &rec.schema_errors);
-        }
-        out.extend_from_slice(b"}\n");
     }
 }
 

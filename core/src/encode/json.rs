@@ -28,24 +28,18 @@ impl Encoder for Json {
         write::string(out, &rec.logger);
         write::key(out, first, "message");
         write::string(out, &rec.message);
-        let opt = |out: &mut Vec<u8>, first: &mut bool, k: &str, v: Option<&str>| {
-            if let Some(v) = v {
-                write::key(out, first, k);
-                write::string(out, v);
-            }
-        };
-        opt(out, first, "correlation_id", view.id("correlation_id"));
+        write::opt(out, first, "correlation_id", view.id("correlation_id"));
         if view.correlation_id_rejected() {
             write::key(out, first, "correlation_id_rejected");
             out.extend_from_slice(b"true");
         }
-        opt(out, first, "request_id", view.id("request_id"));
-        opt(out, first, "trace_id", view.id("trace_id"));
-        opt(out, first, "span_id", view.id("span_id"));
-        opt(out, first, "service", self.meta.service.as_deref());
-        opt(out, first, "environment", self.meta.environment.as_deref());
-        opt(out, first, "version", self.meta.version.as_deref());
-        opt(out, first, "log_type", rec.log_type.map(|t| t.as_str()));
+        write::opt(out, first, "request_id", view.id("request_id"));
+        write::opt(out, first, "trace_id", view.id("trace_id"));
+        write::opt(out, first, "span_id", view.id("span_id"));
+        write::opt(out, first, "service", self.meta.service.as_deref());
+        write::opt(out, first, "environment", self.meta.environment.as_deref());
+        write::opt(out, first, "version", self.meta.version.as_deref());
+        write::opt(out, first, "log_type", rec.log_type.map(|t| t.as_str()));
         view.each_field(|k, v| {
             write::key(out, first, k);
             write::value(out, v);
@@ -66,21 +60,16 @@ impl Encoder for Json {
             write::string(out, &e.type_name);
             write::key(out, inner, "message");
             write::string(out, &e.message);
-            opt(out, inner, "traceback", e.traceback.as_deref());
-            opt(out, inner, "code", e.code.as_deref());
+            write::opt(out, inner, "traceback", e.traceback.as_deref());
+            write::opt(out, inner, "code", e.code.as_deref());
             out.push(b'}');
         }
-        opt(out, first, "stack_trace", rec.stack_trace.as_deref());
-        opt(
+        write::opt(out, first, "stack_trace", rec.stack_trace.as_deref());
+        write::close(
             out,
             first,
-            "schema_version",
             self.meta.schema_version.as_deref(),
+            &rec.schema_errors,
         );
-        if !rec.schema_errors.is_empty() {
-            write::key(out, first, "schema_errors");
-            write::strings(out, &rec.schema_errors);
-        }
-        out.extend_from_slice(b"}\n");
     }
 }

@@ -87,6 +87,25 @@ pub fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
     out.push(b':');
 }
 
+/// Writes `"key":"value"` when there is a value.
+pub fn opt(out: &mut Vec<u8>, first: &mut bool, k: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        key(out, first, k);
+        string(out, v);
+    }
+}
+
+/// The members every flat profile ends with (`schema_version`, then the
+/// schema errors when there are any), and the end of the line.
+pub fn close(out: &mut Vec<u8>, first: &mut bool, schema_version: Option<&str>, errors: &[String]) {
+    opt(out, first, "schema_version", schema_version);
+    if !errors.is_empty() {
+        key(out, first, "schema_errors");
+        strings(out, errors);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
 /// Writes a JSON array of strings (e.g. `schema_errors`) without building
 /// `Value`s for them.
 pub fn strings(out: &mut Vec<u8>, items: &[String]) {
