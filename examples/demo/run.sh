@@ -75,7 +75,9 @@ pids+=($!)
 py_port=$(wait_port "$run/py.port")
 [ -n "$short" ] || echo "python-api on :$py_port, node-api on :$node_port"
 
-cid="demo-$(date +%s)-$RANDOM"
+# A letter between the two numbers: "demo-<15 digits>" would be masked as a
+# card number whenever the digits happen to pass Luhn (one run in ten).
+cid="demo-$(date +%s)-r$RANDOM"
 say "POST /checkout with X-Correlation-ID: $cid (and three failed logins)"
 "$py" - "$py_port" "$cid" "$short" <<'PY'
 import json, sys, urllib.request
