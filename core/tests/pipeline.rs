@@ -159,6 +159,49 @@ fn shutdown_is_idempotent_and_later_records_are_refused_and_counted() {
 }
 
 #[test]
+fn records_racing_shutdown_are_written_or_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let logger = Logger::new(file_config(&path, "")).unwrap();
+    let (written, refused) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|t| {
+                let logger = &logger;
+                s.spawn(move || {
+                    let (mut ok, mut refused) = (0u64, 0u64);
+                    for i in 0..200_000u64 {
+                        let rec = Record::new(Level::Info, "race", "m")
+                            .field("t", t)
+                            .field("i", i);
+                        match logger.log(rec) {
+                            Ok(()) => ok += 1,
+                            Err(Error::Shutdown) => refused += 1,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    (ok, refused)
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(30));
+        logger.shutdown(Duration::from_secs(30)).unwrap();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+    });
+    assert_eq!(written + refused, 800_000);
+    assert!(written > 0 && refused > 0, "the shutdown fell mid-stream");
+    assert_eq!(lines(&path).len() as u64, written);
+    assert_eq!(
+        logger
+            .metrics()
+            .get("logfort_records_dropped_total", &[("reason", "shutdown")]),
+        refused
+    );
+}
+
+#[test]
 fn dropping_the_logger_writes_everything() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");

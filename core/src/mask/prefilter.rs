@@ -26,6 +26,11 @@ pub struct Scan {
 /// (an E.164 phone number) has eight.
 const MIN_DIGITS: u32 = 8;
 
+/// Trigger words are cut to this many bytes: a prefix still says that a
+/// detector may match (each one checks what it found), the DFA gets
+/// fewer states, and the walks over the halves of a text overlap less.
+const MAX_WORD: usize = 8;
+
 pub struct Prefilter {
     dfa: Option<DFA>,
     bits: Vec<u64>,
@@ -38,7 +43,12 @@ impl Prefilter {
     pub fn new(words: Vec<(String, u64)>) -> Prefilter {
         let mut merged: Vec<(String, u64)> = Vec::new();
         for (w, b) in words {
-            let w = w.to_ascii_lowercase();
+            let mut w = w.to_ascii_lowercase();
+            let mut cut = w.len().min(MAX_WORD);
+            while !w.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            w.truncate(cut.max(1));
             match merged.iter_mut().find(|(m, _)| *m == w) {
                 Some((_, mb)) => *mb |= b,
                 None => merged.push((w, b)),
@@ -199,6 +209,22 @@ mod tests {
         assert_eq!(p.scan("ping").bits, 0);
         assert_eq!(p.scan("sk-live-x").bits, 12);
         assert_eq!(p.scan("Akia").bits, 48);
+    }
+
+    #[test]
+    fn long_words_trigger_on_their_first_bytes() {
+        let p = Prefilter::new(vec![
+            ("hooks.slack.com".into(), 1),
+            ("social_security_number".into(), 2),
+            ("パスワード".into(), 4),
+        ]);
+        assert_eq!(p.scan("post to HOOKS.SLACK.COM/x").bits, 1);
+        assert_eq!(p.scan("hooks.sl").bits, 1);
+        assert_eq!(p.scan("hooks.s").bits, 0);
+        assert_eq!(p.scan("Social_Security_Number=1").bits, 2);
+        // Cut at a character boundary: two of the five characters.
+        assert_eq!(p.scan("新しいパス").bits, 4);
+        assert_eq!(p.scan("パ").bits, 0);
     }
 
     #[test]
