@@ -22,52 +22,62 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
-/// Writes `s` as a quoted JSON string.
+/// Writes `s` as a quoted JSON string: runs that need no escaping are
+/// copied whole.
 pub fn string(out: &mut Vec<u8>, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Most text needs no escaping: skip it eight bytes at a time.
-        if let Some(word) = bytes.get(i..i + 8) {
-            if !may_need_escape(u64::from_le_bytes(word.try_into().unwrap_or([0; 8]))) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        i += 1;
-        if ESCAPE[b as usize] == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i - 1]);
-        start = i;
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[(b >> 4) as usize]);
-                out.push(HEX[(b & 0xf) as usize]);
-            }
-        }
+    while let Some(i) = next_escape(bytes, start) {
+        out.extend_from_slice(&bytes[start..i]);
+        escape(out, bytes[i]);
+        start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
-/// False only when none of the eight bytes is a control character, `"`
-/// or `\` (a true answer may be wrong; the caller then looks byte by byte).
+/// Position of the first byte at or after `from` that must be escaped,
+/// eight bytes at a time.
 #[inline]
-fn may_need_escape(w: u64) -> bool {
+fn next_escape(b: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(word) = b.get(from..from + 8) {
+        let m = escape_mask(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
+        if m != 0 {
+            return Some(from + (m.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    b[from..]
+        .iter()
+        .position(|&c| ESCAPE[c as usize] != 0)
+        .map(|p| from + p)
+}
+
+fn escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 0xf) as usize]);
+        }
+    }
+}
+
+/// High bit set in each byte of `w` that is a control character, `"` or
+/// `\`, and possibly in bytes above such a byte (a borrow runs upwards):
+/// the lowest set bit is always exact.
+#[inline]
+fn escape_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // A byte below n sets its high bit in (w - n) & !w (n <= 0x80).
@@ -75,7 +85,7 @@ fn may_need_escape(w: u64) -> bool {
     let control = below(w, 0x20);
     let quote = below(w ^ (ONES * b'"' as u64), 1);
     let backslash = below(w ^ (ONES * b'\\' as u64), 1);
-    control | quote | backslash != 0
+    control | quote | backslash
 }
 
 /// Writes `"key":` preceded by a comma unless it is the first member.
@@ -197,10 +207,48 @@ pub fn clamp_time(t: SystemTime) -> SystemTime {
     }
 }
 
-/// RFC 3339 UTC with microseconds and `Z`, unquoted.
+/// RFC 3339 UTC with microseconds and `Z`, unquoted. Records come in
+/// time order, so the date and time of day (`2026-11-23T14:25:53`) are
+/// formatted once per second and per thread; only the microseconds are
+/// written each time.
 pub fn rfc3339_micros(out: &mut Vec<u8>, t: SystemTime) {
+    use std::cell::Cell;
     use std::io::Write;
-    let _ = write!(out, "{}", humantime::format_rfc3339_micros(clamp_time(t)));
+    thread_local! {
+        /// Seconds since the epoch plus one (0: nothing yet), and their text.
+        static SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((0, [0; 19])) };
+    }
+    let t = clamp_time(t);
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let key = d.as_secs() + 1;
+    let prefix = SECOND
+        .try_with(|c| {
+            let (k, text) = c.get();
+            if k == key {
+                return text;
+            }
+            let mut full = Vec::with_capacity(32);
+            let _ = write!(full, "{}", humantime::format_rfc3339_seconds(t));
+            let mut text = [0; 19];
+            text.copy_from_slice(&full[..19]);
+            c.set((key, text));
+            text
+        })
+        .ok();
+    match prefix {
+        Some(p) => out.extend_from_slice(&p),
+        None => {
+            let _ = write!(out, "{}", humantime::format_rfc3339_seconds(t));
+            out.pop(); // the `Z`
+        }
+    }
+    let mut frac = *b".000000Z";
+    let mut micros = d.subsec_micros();
+    for digit in frac[1..7].iter_mut().rev() {
+        *digit = b'0' + (micros % 10) as u8;
+        micros /= 10;
+    }
+    out.extend_from_slice(&frac);
 }
 
 /// Nanoseconds since the Unix epoch (for OTLP).
@@ -301,6 +349,36 @@ mod tests {
         assert!(parsed.is_array());
         // Dropping a 1000-deep value must not overflow either.
         drop(v);
+    }
+
+    #[test]
+    fn the_cached_second_follows_the_clock_both_ways() {
+        let at = |secs: u64, micros: u32| {
+            let mut out = Vec::new();
+            rfc3339_micros(&mut out, UNIX_EPOCH + Duration::new(secs, micros * 1000));
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(at(1_700_000_000, 999_999), "2023-11-14T22:13:20.999999Z");
+        assert_eq!(at(1_700_000_001, 1), "2023-11-14T22:13:21.000001Z");
+        assert_eq!(at(1_700_000_000, 0), "2023-11-14T22:13:20.000000Z");
+        assert_eq!(at(1_700_086_400, 42), "2023-11-15T22:13:20.000042Z");
+        assert_eq!(at(0, 7), "1970-01-01T00:00:00.000007Z");
+    }
+
+    #[test]
+    fn runs_between_escapes_are_copied_whole() {
+        for (input, want) in [
+            ("", r#""""#),
+            ("plain", r#""plain""#),
+            ("exactly8", r#""exactly8""#),
+            ("0123456\"", r#""0123456\"""#),
+            ("01234567\"", r#""01234567\"""#),
+            ("\"a\"b\\c\nd", r#""\"a\"b\\c\nd""#),
+            ("é ü 日本 \u{1}", r#""é ü 日本 \u0001""#),
+            ("a\u{7f}b", "\"a\u{7f}b\""),
+        ] {
+            assert_eq!(s(input), want, "{input:?}");
+        }
     }
 
     #[test]

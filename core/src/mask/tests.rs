@@ -415,3 +415,29 @@ fn the_stage_remembers_keys_and_clean_contexts_but_counts_every_masking() {
     }
     assert_eq!(m.count("sensitive_key"), 5);
 }
+
+#[test]
+fn keys_sharing_a_cache_slot_are_each_judged_right() {
+    // More distinct keys than the table has slots, twice over: evicted
+    // and colliding keys are worked out again, never taken for another.
+    let m = Arc::new(masker("{}"));
+    let mut stage = MaskStage::new(m.clone());
+    for round in 0..2 {
+        for i in 0..3000 {
+            let (key, sensitive) = if i % 3 == 0 {
+                (format!("db_password_{i}"), true)
+            } else {
+                (format!("field_{i}"), false)
+            };
+            let mut rec = Record::new(Level::Info, "x", "m").field(&key, "plain");
+            stage.apply(&mut rec);
+            let want = if sensitive { MASK } else { "plain" };
+            assert_eq!(
+                rec.fields[0].1,
+                Value::Str(want.into()),
+                "{key} round {round}"
+            );
+        }
+    }
+    assert_eq!(m.count("sensitive_key"), 2000);
+}

@@ -6,9 +6,9 @@ use super::style::MASK;
 use super::Masker;
 use crate::context::Context;
 use crate::record::Record;
+use crate::schema::subset::key_hash;
 use crate::value::{Value, MAX_DEPTH};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Keys seen before, on one writer: field names repeat from record to
@@ -19,22 +19,39 @@ use std::sync::Arc;
 /// It also keeps the last context that needed no masking: a context bound
 /// once is shared by every record of a request, and the `Arc` held here
 /// keeps its address from being reused by another.
+///
+/// Keys sit in a direct-mapped table by their hash: a lookup is one hash
+/// of a short key and one comparison, and a key whose slot another key
+/// took is simply worked out again.
 #[derive(Debug, Default)]
 pub struct KeyCache {
     enabled: bool,
-    sensitive: HashMap<Box<str>, bool>,
+    slots: Vec<Option<(u64, Box<str>, bool)>>,
     clean_context: Option<Arc<Context>>,
 }
 
-/// Distinct keys kept before the cache starts over.
-const CACHED_KEYS: usize = 4096;
+/// Slots in the key table (a power of two).
+const KEY_SLOTS: usize = 1024;
 
 impl KeyCache {
     pub fn new() -> KeyCache {
         KeyCache {
             enabled: true,
-            sensitive: HashMap::new(),
+            slots: vec![None; KEY_SLOTS],
             clean_context: None,
+        }
+    }
+
+    fn get(&self, h: u64, k: &str) -> Option<bool> {
+        match self.slots.get(h as usize & (KEY_SLOTS - 1)) {
+            Some(Some((sh, sk, sensitive))) if *sh == h && **sk == *k => Some(*sensitive),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, h: u64, k: &str, sensitive: bool) {
+        if let Some(slot) = self.slots.get_mut(h as usize & (KEY_SLOTS - 1)) {
+            *slot = Some((h, k.into(), sensitive));
         }
     }
 }
@@ -98,7 +115,8 @@ fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut Key
 }
 
 fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut KeyCache) -> bool {
-    let known = cache.sensitive.get(k.as_str()).copied();
+    let h = key_hash(k);
+    let known = cache.get(h, k);
     let sensitive = known.unwrap_or_else(|| m.is_sensitive_key(k));
     let changed = if sensitive {
         if v.as_str() == Some(MASK) {
@@ -117,15 +135,11 @@ fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut K
     if known.is_some() {
         return changed;
     }
-    let original = cache.enabled.then(|| k.clone());
     if string(m, k) {
         return true;
     }
-    if let Some(key) = original {
-        if cache.sensitive.len() >= CACHED_KEYS {
-            cache.sensitive.clear();
-        }
-        cache.sensitive.insert(key.into_boxed_str(), sensitive);
+    if cache.enabled {
+        cache.put(h, k, sensitive);
     }
     changed
 }
