@@ -295,6 +295,17 @@ impl Masker {
     /// Masks one string with every value rule. Borrows when nothing
     /// matched, which is the common case and allocates nothing.
     pub fn mask_str<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        self.mask_counted(s, &mut |rule, n| self.add(rule, n))
+    }
+
+    /// `mask_str`, with each rule's count of maskings handed to `count`
+    /// (which must add them: `mask_str` passes `add`) rather than added
+    /// here, so that a caller can also remember them.
+    pub(crate) fn mask_counted<'a>(
+        &self,
+        s: &'a str,
+        count: &mut dyn FnMut(usize, u64),
+    ) -> Cow<'a, str> {
         let (head, cut) = self.split_oversize(s);
         let mut cur = Cow::Borrowed(head);
         let put = |cur: &mut Cow<'a, str>, out: Option<String>| {
@@ -304,7 +315,7 @@ impl Masker {
         };
         for c in &self.custom {
             let (n, out) = c.apply(&cur, &self.hmac_key);
-            self.add(c.rule, n);
+            count(c.rule, n);
             put(&mut cur, out);
         }
         let scan = self.prefilter.scan(&cur);
@@ -314,20 +325,19 @@ impl Masker {
                 if bits & (1 << i) != 0 {
                     let p = &EARLY[i];
                     let (n, out) = p.apply(&COMPILED[i], &cur);
-                    self.add(p.rule, n);
+                    count(p.rule, n);
                     put(&mut cur, out);
                 }
             }
             if self.embedded && bits & KV_BIT != 0 {
-                let out =
-                    embedded::mask(&cur, &self.keys, &|r| self.on[r], &mut |r| self.add(r, 1));
+                let out = embedded::mask(&cur, &self.keys, &|r| self.on[r], &mut |r| count(r, 1));
                 put(&mut cur, out);
             }
             for &i in &self.late {
                 if bits & (1 << i) != 0 {
                     let p = &LATE[i - EARLY.len()];
                     let (n, out) = p.apply(&COMPILED[i], &cur);
-                    self.add(p.rule, n);
+                    count(p.rule, n);
                     put(&mut cur, out);
                 }
             }
@@ -335,14 +345,14 @@ impl Masker {
         if self.numeric.any() && scan.numeric {
             let mut found = Found::default();
             let out = self.numeric.mask(&cur, &mut found);
-            self.add(detectors::CREDIT_CARD, found.card);
-            self.add(detectors::IBAN, found.iban);
-            self.add(detectors::PHONE, found.phone);
+            count(detectors::CREDIT_CARD, found.card);
+            count(detectors::IBAN, found.iban);
+            count(detectors::PHONE, found.phone);
             put(&mut cur, out);
         }
         if self.email && scan.at {
             let (n, out) = detectors::mask_emails(&cur);
-            self.add(detectors::EMAIL, n);
+            count(detectors::EMAIL, n);
             put(&mut cur, out);
         }
         if let Some(rest) = cut {
@@ -378,7 +388,7 @@ impl Masker {
     /// depth), context, exception, stack trace, schema errors. The logger
     /// name is left as is.
     pub fn mask_record(&self, rec: &mut Record) {
-        walk::record(self, rec, &mut walk::KeyCache::default());
+        walk::record(self, rec, &mut walk::Memo::default());
     }
 
     /// How many times a rule (built-in or custom, by name) masked
@@ -430,21 +440,21 @@ pub fn for_config(config: &MaskConfig) -> Result<Option<Arc<Masker>>> {
 /// keys it has already judged.
 pub struct MaskStage {
     masker: Arc<Masker>,
-    keys: walk::KeyCache,
+    memo: walk::Memo,
 }
 
 impl MaskStage {
     pub fn new(masker: Arc<Masker>) -> MaskStage {
         MaskStage {
             masker,
-            keys: walk::KeyCache::new(),
+            memo: walk::Memo::new(),
         }
     }
 }
 
 impl Stage for MaskStage {
     fn apply(&mut self, rec: &mut Record) -> bool {
-        walk::record(&self.masker, rec, &mut self.keys);
+        walk::record(&self.masker, rec, &mut self.memo);
         true
     }
 }

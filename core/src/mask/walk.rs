@@ -11,47 +11,109 @@ use crate::value::{Value, MAX_DEPTH};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Keys seen before, on one writer: field names repeat from record to
-/// record, so whether a key is sensitive (and that nothing in the key
-/// itself needs masking) is worked out once. Only keys the detectors left
-/// untouched are kept, so every masking is still counted.
+/// What one writer has worked out before. Masking is a pure function of
+/// the text and the rules, and logs repeat themselves: field names from
+/// record to record, messages written from a template, values such as a
+/// path or a status. Each table is direct-mapped by hash, so a lookup is
+/// one hash and one comparison, and an entry whose slot another took is
+/// simply worked out again. Every masking is still counted: a remembered
+/// text adds the counts its scan added.
 ///
-/// It also keeps the last context that needed no masking: a context bound
-/// once is shared by every record of a request, and the `Arc` held here
-/// keeps its address from being reused by another.
-///
-/// Keys sit in a direct-mapped table by their hash: a lookup is one hash
-/// of a short key and one comparison, and a key whose slot another key
-/// took is simply worked out again.
+/// - keys: whether a key is sensitive (only keys the detectors leave
+///   untouched are kept);
+/// - texts: strings up to `TEXT_MAX` bytes and what they became;
+/// - the last context that needed no masking: a context bound once is
+///   shared by every record of a request, and the `Arc` held here keeps
+///   its address from being reused by another.
 #[derive(Debug, Default)]
-pub struct KeyCache {
+pub struct Memo {
     enabled: bool,
-    slots: Vec<Option<(u64, Box<str>, bool)>>,
+    keys: Vec<Option<(u64, Box<str>, bool)>>,
+    texts: Vec<Option<Text>>,
     clean_context: Option<Arc<Context>>,
 }
 
-/// Slots in the key table (a power of two).
-const KEY_SLOTS: usize = 1024;
+/// A string scanned before: its hash and text, what it became (`None`:
+/// unchanged), and the count per rule its scan added.
+#[derive(Debug, Default)]
+struct Text {
+    hash: u64,
+    text: String,
+    masked: Option<String>,
+    counts: Vec<(usize, u64)>,
+}
 
-impl KeyCache {
-    pub fn new() -> KeyCache {
-        KeyCache {
+/// Slots in the key table and in the text table (powers of two).
+const KEY_SLOTS: usize = 1024;
+const TEXT_SLOTS: usize = 512;
+/// Longest string remembered: longer ones are rarely repeated.
+const TEXT_MAX: usize = 512;
+
+impl Memo {
+    pub fn new() -> Memo {
+        Memo {
             enabled: true,
-            slots: vec![None; KEY_SLOTS],
+            keys: vec![None; KEY_SLOTS],
+            texts: (0..TEXT_SLOTS).map(|_| None).collect(),
             clean_context: None,
         }
     }
 
     fn get(&self, h: u64, k: &str) -> Option<bool> {
-        match self.slots.get(h as usize & (KEY_SLOTS - 1)) {
+        match self.keys.get(h as usize & (KEY_SLOTS - 1)) {
             Some(Some((sh, sk, sensitive))) if *sh == h && **sk == *k => Some(*sensitive),
             _ => None,
         }
     }
 
     fn put(&mut self, h: u64, k: &str, sensitive: bool) {
-        if let Some(slot) = self.slots.get_mut(h as usize & (KEY_SLOTS - 1)) {
+        if let Some(slot) = self.keys.get_mut(h as usize & (KEY_SLOTS - 1)) {
             *slot = Some((h, k.into(), sensitive));
+        }
+    }
+}
+
+/// `string`, remembering what short strings became.
+fn text(m: &Masker, s: &mut String, cache: &mut Memo) -> bool {
+    if !cache.enabled || s.len() > TEXT_MAX {
+        return string(m, s);
+    }
+    let h = key_hash(s);
+    let Some(slot) = cache.texts.get_mut(h as usize & (TEXT_SLOTS - 1)) else {
+        return string(m, s);
+    };
+    if let Some(seen) = slot.as_ref().filter(|t| t.hash == h && t.text == *s) {
+        for &(rule, n) in &seen.counts {
+            m.add(rule, n);
+        }
+        return match &seen.masked {
+            Some(masked) => {
+                set(s, masked);
+                true
+            }
+            None => false,
+        };
+    }
+    let entry = slot.get_or_insert_with(Text::default);
+    entry.counts.clear();
+    let counts = &mut entry.counts;
+    let out = m.mask_counted(s, &mut |rule, n| {
+        if n > 0 {
+            m.add(rule, n);
+            counts.push((rule, n));
+        }
+    });
+    entry.hash = h;
+    set(&mut entry.text, s);
+    match out {
+        Cow::Borrowed(_) => {
+            entry.masked = None;
+            false
+        }
+        Cow::Owned(o) => {
+            set(entry.masked.get_or_insert_with(String::new), &o);
+            set(s, &o);
+            true
         }
     }
 }
@@ -75,8 +137,8 @@ fn set(s: &mut String, text: &str) {
     s.push_str(text);
 }
 
-pub fn record(m: &Masker, rec: &mut Record, cache: &mut KeyCache) {
-    string(m, &mut rec.message);
+pub fn record(m: &Masker, rec: &mut Record, cache: &mut Memo) {
+    text(m, &mut rec.message, cache);
     members(m, &mut rec.fields, 0, cache);
     if let Some(ctx) = &rec.context {
         let seen = cache
@@ -106,7 +168,7 @@ pub fn record(m: &Masker, rec: &mut Record, cache: &mut KeyCache) {
 }
 
 /// Object members (or a record's fields) at `depth`.
-fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut KeyCache) -> bool {
+fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut Memo) -> bool {
     let mut changed = false;
     for (k, v) in ms {
         changed |= member(m, k, v, depth, cache);
@@ -114,7 +176,7 @@ fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut Key
     changed
 }
 
-fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut KeyCache) -> bool {
+fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut Memo) -> bool {
     let h = key_hash(k);
     let known = cache.get(h, k);
     let sensitive = known.unwrap_or_else(|| m.is_sensitive_key(k));
@@ -147,9 +209,9 @@ fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut K
 /// A value at `depth` (a field's own value is at 0). Structures deeper
 /// than the encoders write are cut here the same way, so nothing that
 /// reaches an output escapes the walk.
-fn value(m: &Masker, v: &mut Value, depth: usize, cache: &mut KeyCache) -> bool {
+fn value(m: &Masker, v: &mut Value, depth: usize, cache: &mut Memo) -> bool {
     match v {
-        Value::Str(s) | Value::Raw(s) => string(m, s),
+        Value::Str(s) | Value::Raw(s) => text(m, s, cache),
         Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => {
             *v = Value::Str("[depth limit]".to_owned());
             true

@@ -124,15 +124,28 @@ pub const fn key_hash(name: &str) -> u64 {
     let b = name.as_bytes();
     let mut h = K ^ b.len() as u64;
     let mut i = 0;
-    while i < b.len() {
+    while i + 8 <= b.len() {
+        let chunk = u64::from_le_bytes([
+            b[i],
+            b[i + 1],
+            b[i + 2],
+            b[i + 3],
+            b[i + 4],
+            b[i + 5],
+            b[i + 6],
+            b[i + 7],
+        ]);
+        h = (h ^ chunk).wrapping_mul(K).rotate_left(29);
+        i += 8;
+    }
+    if i < b.len() {
         let mut chunk = 0u64;
         let mut j = 0;
-        while j < 8 && i + j < b.len() {
+        while i + j < b.len() {
             chunk |= (b[i + j] as u64) << (8 * j);
             j += 1;
         }
         h = (h ^ chunk).wrapping_mul(K).rotate_left(29);
-        i += 8;
     }
     h
 }
