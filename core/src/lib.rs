@@ -14,6 +14,7 @@ pub mod mask;
 pub mod metrics;
 pub mod monitor;
 pub mod pipeline;
+mod prefetch;
 pub mod record;
 pub mod schema;
 pub mod sink;

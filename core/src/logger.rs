@@ -11,11 +11,13 @@ use crate::level::Level;
 use crate::mask::Masker;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::pipeline;
+use crate::prefetch;
 use crate::record::Record;
 use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -24,6 +26,15 @@ use std::time::{Duration, Instant};
 /// Most written records kept for callers to reuse (`Logger::record`);
 /// beyond it the writer frees them itself.
 const SPENT: usize = 1024;
+
+thread_local! {
+    /// Records this thread took from a pool ahead of use, three deep, so
+    /// that their memory (last touched by a writer on another core) is on
+    /// its way here before they are refilled: `[0]` is handed out next,
+    /// `[2]` was taken last. Records are alike whichever logger's pool
+    /// they came from.
+    static DECK: RefCell<[Option<Box<Record>>; 3]> = const { RefCell::new([None, None, None]) };
+}
 
 /// How long dropping a logger waits for its records to be written.
 pub const DROP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -196,9 +207,10 @@ impl Logger {
             v.enforce(&rec)?;
         }
         // Callers that build their own records leave the pool to fill up:
-        // free one per call here, on the allocating side, while it is half
-        // full (the writer frees what overflows).
-        if self.spent.len() > SPENT / 2 {
+        // free one per call here, on the allocating side, once it is nearly
+        // full (the writer frees what overflows). Not sooner: a caller that
+        // takes its records from the pool would be handed fresh ones.
+        if self.spent.len() > SPENT - SPENT / 8 {
             drop(self.spent.try_recv());
         }
         self.push(Msg::Record(rec))
@@ -209,12 +221,32 @@ impl Logger {
     /// this rather than `Record::new`, so that a steady stream of records
     /// allocates nothing for them.
     pub fn record(&self, level: Level, logger: &str, message: &str) -> Box<Record> {
-        match self.spent.try_recv() {
-            Ok(mut rec) => {
+        let pooled = DECK
+            .try_with(|deck| {
+                let mut d = deck.try_borrow_mut().ok()?;
+                let next = d[0].take().or_else(|| self.spent.try_recv().ok());
+                d.rotate_left(1);
+                if let Some(r) = &d[0] {
+                    prefetch::fields(r);
+                }
+                if let Some(r) = &d[1] {
+                    prefetch::contents(r);
+                }
+                d[2] = self.spent.try_recv().ok();
+                if let Some(r) = &d[2] {
+                    prefetch::record(r);
+                }
+                next
+            })
+            .ok()
+            .flatten()
+            .or_else(|| self.spent.try_recv().ok());
+        match pooled {
+            Some(mut rec) => {
                 rec.reset(level, logger, message);
                 rec
             }
-            Err(_) => Box::new(Record::new(level, logger, message)),
+            None => Box::new(Record::new(level, logger, message)),
         }
     }
 

@@ -367,3 +367,55 @@ fn reused_records_carry_nothing_over_from_their_last_use() {
         }
     }
 }
+
+#[test]
+fn records_taken_ahead_serve_any_logger_on_the_thread() {
+    use logfort_core::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let (pa, pb) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let a = Logger::new(file_config(&pa, "")).unwrap();
+    let b = Logger::new(file_config(&pb, "")).unwrap();
+    // One thread alternates between two loggers, and one of them goes
+    // away halfway: each file holds its own records, in order, whole.
+    for i in 0..1_500u32 {
+        if i % 100 == 0 {
+            a.flush(Duration::from_secs(10)).unwrap();
+            b.flush(Duration::from_secs(10)).unwrap();
+        }
+        let (l, name) = if i % 2 == 0 { (&a, "a") } else { (&b, "b") };
+        let mut rec = l.record(Level::Info, name, &format!("{name} {i}"));
+        rec.add("n", Value::Int(i.into()));
+        if i % 3 == 0 {
+            rec.add_str("api_key", "sk-live-abcdef");
+        }
+        l.log(rec).unwrap();
+    }
+    drop(b);
+    for i in 0..500u32 {
+        let mut rec = a.record(Level::Info, "a", &format!("after {i}"));
+        rec.add("n", Value::Int(i.into()));
+        a.log(rec).unwrap();
+    }
+    a.flush(Duration::from_secs(10)).unwrap();
+    let (got_a, got_b) = (lines(&pa), lines(&pb));
+    assert_eq!((got_a.len(), got_b.len()), (1_250, 750));
+    for (j, line) in got_b.iter().enumerate() {
+        let i = 2 * j as u64 + 1;
+        assert_eq!(line["message"], format!("b {i}"));
+        assert_eq!(line["n"], i);
+        let masked = line.get("api_key").map(|v| v.as_str().unwrap());
+        assert_eq!(masked, (i % 3 == 0).then_some("***MASKED***"), "b line {j}");
+    }
+    for (j, line) in got_a.iter().enumerate() {
+        let (message, n) = if j < 750 {
+            (format!("a {}", 2 * j), 2 * j as u64)
+        } else {
+            (format!("after {}", j - 750), (j - 750) as u64)
+        };
+        assert_eq!(
+            (line["message"].as_str().unwrap(), &line["n"]),
+            (&*message, &n.into())
+        );
+        assert_eq!(line["logger"], "a");
+    }
+}
