@@ -404,7 +404,11 @@ fn records_taken_ahead_serve_any_logger_on_the_thread() {
         assert_eq!(line["message"], format!("b {i}"));
         assert_eq!(line["n"], i);
         let masked = line.get("api_key").map(|v| v.as_str().unwrap());
-        assert_eq!(masked, (i % 3 == 0).then_some("***MASKED***"), "b line {j}");
+        assert_eq!(
+            masked,
+            matches!(i % 3, 0).then_some("***MASKED***"),
+            "b line {j}"
+        );
     }
     for (j, line) in got_a.iter().enumerate() {
         let (message, n) = if j < 750 {
