@@ -14,7 +14,6 @@ pub mod mask;
 pub mod metrics;
 pub mod monitor;
 pub mod pipeline;
-mod prefetch;
 pub mod record;
 pub mod schema;
 pub mod sink;

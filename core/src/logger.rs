@@ -11,13 +11,11 @@ use crate::level::Level;
 use crate::mask::Masker;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::pipeline;
-use crate::prefetch;
 use crate::record::Record;
 use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -26,15 +24,6 @@ use std::time::{Duration, Instant};
 /// Most written records kept for callers to reuse (`Logger::record`);
 /// beyond it the writer frees them itself.
 const SPENT: usize = 1024;
-
-thread_local! {
-    /// Records this thread took from a pool ahead of use, three deep, so
-    /// that their memory (last touched by a writer on another core) is on
-    /// its way here before they are refilled: `[0]` is handed out next,
-    /// `[2]` was taken last. Records are alike whichever logger's pool
-    /// they came from.
-    static DECK: RefCell<[Option<Box<Record>>; 3]> = const { RefCell::new([None, None, None]) };
-}
 
 /// How long dropping a logger waits for its records to be written.
 pub const DROP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -221,32 +210,12 @@ impl Logger {
     /// this rather than `Record::new`, so that a steady stream of records
     /// allocates nothing for them.
     pub fn record(&self, level: Level, logger: &str, message: &str) -> Box<Record> {
-        let pooled = DECK
-            .try_with(|deck| {
-                let mut d = deck.try_borrow_mut().ok()?;
-                let next = d[0].take().or_else(|| self.spent.try_recv().ok());
-                d.rotate_left(1);
-                if let Some(r) = &d[0] {
-                    prefetch::fields(r);
-                }
-                if let Some(r) = &d[1] {
-                    prefetch::contents(r);
-                }
-                d[2] = self.spent.try_recv().ok();
-                if let Some(r) = &d[2] {
-                    prefetch::record(r);
-                }
-                next
-            })
-            .ok()
-            .flatten()
-            .or_else(|| self.spent.try_recv().ok());
-        match pooled {
-            Some(mut rec) => {
+        match self.spent.try_recv() {
+            Ok(mut rec) => {
                 rec.reset(level, logger, message);
                 rec
             }
-            None => Box::new(Record::new(level, logger, message)),
+            Err(_) => Box::new(Record::new(level, logger, message)),
         }
     }
 

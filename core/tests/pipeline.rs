@@ -369,7 +369,7 @@ fn reused_records_carry_nothing_over_from_their_last_use() {
 }
 
 #[test]
-fn records_taken_ahead_serve_any_logger_on_the_thread() {
+fn two_loggers_on_one_thread_keep_their_records_apart() {
     use logfort_core::Value;
     let dir = tempfile::tempdir().unwrap();
     let (pa, pb) = (dir.path().join("a.log"), dir.path().join("b.log"));
