@@ -108,11 +108,16 @@ fn is_nullish(env: sys::napi_env, v: sys::napi_value) -> bool {
     ok && (kind == sys::ValueType::napi_undefined || kind == sys::ValueType::napi_null)
 }
 
-/// A JS string as an owned Rust string (lone surrogates become U+FFFD).
+/// `f` of a JS string (lone surrogates become U+FFFD), read into the
+/// thread's scratch buffer when it fits: no allocation for the caller.
 ///
 /// # Safety
 /// `env` and `v` must be live handles of the current callback.
-unsafe fn string(env: sys::napi_env, v: sys::napi_value) -> Option<String> {
+unsafe fn with_string<R>(
+    env: sys::napi_env,
+    v: sys::napi_value,
+    f: impl FnOnce(&str) -> R,
+) -> Option<R> {
     BUF.with(|b| {
         let mut buf = b.borrow_mut();
         let mut len = 0usize;
@@ -128,7 +133,7 @@ unsafe fn string(env: sys::napi_env, v: sys::napi_value) -> Option<String> {
         // only a result well short of the end is surely complete.
         if len + 4 < SCRATCH {
             // SAFETY: Node-API writes valid UTF-8.
-            return Some(unsafe { std::str::from_utf8_unchecked(&buf[..len]) }.to_owned());
+            return Some(f(unsafe { std::str::from_utf8_unchecked(&buf[..len]) }));
         }
         drop(buf);
         // SAFETY: length query, then a copy into a buffer of that size.
@@ -151,7 +156,7 @@ unsafe fn string(env: sys::napi_env, v: sys::napi_value) -> Option<String> {
                 return None;
             }
             out.set_len(written);
-            Some(String::from_utf8_unchecked(out))
+            Some(f(std::str::from_utf8_unchecked(&out)))
         }
     })
 }
@@ -198,12 +203,6 @@ unsafe extern "C" fn log(env: sys::napi_env, info: sys::napi_callback_info) -> s
         if sys::napi_get_value_uint32(env, argv[1], &mut level) != sys::Status::napi_ok {
             return Err(c"logfort: the level must be a number");
         }
-        let message = string(env, argv[2]).ok_or(c"logfort: the message must be a string")?;
-        let fields = if is_nullish(env, argv[3]) {
-            None
-        } else {
-            Some(string(env, argv[3]).ok_or(c"logfort: fields must be a JSON string")?)
-        };
         let context = if is_nullish(env, argv[4]) {
             None
         } else {
@@ -213,7 +212,15 @@ unsafe extern "C" fn log(env: sys::napi_env, info: sys::napi_callback_info) -> s
                     .clone(),
             )
         };
-        Ok(channel.log(level, message, fields, context))
+        let mut rec = with_string(env, argv[2], |m| channel.record(level, m, None, context))
+            .ok_or(c"logfort: the message must be a string")?;
+        if is_nullish(env, argv[3]) {
+            channel.set_fields(&mut rec, None);
+        } else {
+            with_string(env, argv[3], |f| channel.set_fields(&mut rec, Some(f)))
+                .ok_or(c"logfort: fields must be a JSON string")?;
+        }
+        Ok(channel.push(rec))
     });
     match result {
         Ok(Ok(Ok(()))) => ptr::null_mut(),

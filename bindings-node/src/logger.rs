@@ -163,27 +163,24 @@ impl ChannelCore {
     pub fn record(
         &self,
         level: u32,
-        message: String,
-        fields: Option<String>,
+        message: &str,
+        fields: Option<&str>,
         context: Option<Arc<Context>>,
     ) -> Box<Record> {
         let mut rec = self
             .logger
-            .record(Level::from_number(level as i64), &self.name, &message);
-        rec.raw_fields = splice(self.bindings.as_deref(), fields);
+            .record(Level::from_number(level as i64), &self.name, message);
+        self.set_fields(&mut rec, fields);
         rec.context = context;
         rec
     }
 
-    /// Capture and enqueue, nothing else.
-    pub fn log(
-        &self,
-        level: u32,
-        message: String,
-        fields: Option<String>,
-        context: Option<Arc<Context>>,
-    ) -> logfort_core::Result<()> {
-        self.push(self.record(level, message, fields, context))
+    /// The record's caller JSON: the child bindings' members and the
+    /// call's fields, spliced into the record's reused buffer.
+    pub fn set_fields(&self, rec: &mut Record, fields: Option<&str>) {
+        if self.bindings.is_some() || fields.is_some() {
+            splice(self.bindings.as_deref(), fields, rec.raw_fields_mut());
+        }
     }
 
     /// Enqueues a record. A logger that was shut down counts it as
@@ -255,9 +252,12 @@ impl Channel {
         context: Option<&NativeContext>,
         extra: Extra,
     ) -> Result<()> {
-        let mut rec = self
-            .core
-            .record(level, message, fields, context.map(|c| c.inner.clone()));
+        let mut rec = self.core.record(
+            level,
+            &message,
+            fields.as_deref(),
+            context.map(|c| c.inner.clone()),
+        );
         if let Some(t) = extra.time.filter(|t| t.is_finite() && *t >= 0.0) {
             rec.time = UNIX_EPOCH + Duration::from_micros((t * 1000.0).round() as u64);
         }
@@ -284,27 +284,23 @@ impl Channel {
 }
 
 /// One JSON object text from the bindings' members and the record's
-/// fields object, without parsing either (the writer parses once).
-fn splice(bindings: Option<&str>, fields: Option<String>) -> Option<String> {
+/// fields object, without parsing either (the writer parses once),
+/// written to `out`.
+fn splice(bindings: Option<&str>, fields: Option<&str>, out: &mut String) {
     let Some(b) = bindings else {
-        return fields;
+        out.push_str(fields.unwrap_or("{}"));
+        return;
     };
     let Some(f) = fields else {
-        return Some(format!("{{{b}}}"));
+        out.extend(["{", b, "}"]);
+        return;
     };
     let rest = f.trim_start().strip_prefix('{').map(str::trim_start);
     match rest {
-        Some(r) if r.starts_with('}') => Some(format!("{{{b}}}")),
-        Some(r) => {
-            let mut out = String::with_capacity(b.len() + r.len() + 2);
-            out.push('{');
-            out.push_str(b);
-            out.push(',');
-            out.push_str(r);
-            Some(out)
-        }
+        Some(r) if r.starts_with('}') => out.extend(["{", b, "}"]),
+        Some(r) => out.extend(["{", b, ",", r]),
         // Not an object: keep it whole under `fields`.
-        None => Some(format!("{{{b},\"fields\":{f}}}")),
+        None => out.extend(["{", b, ",\"fields\":", f, "}"]),
     }
 }
 
@@ -312,24 +308,25 @@ fn splice(bindings: Option<&str>, fields: Option<String>) -> Option<String> {
 mod tests {
     use super::splice;
 
+    fn spliced(bindings: Option<&str>, fields: Option<&str>) -> String {
+        let mut out = String::from("left over");
+        out.clear();
+        splice(bindings, fields, &mut out);
+        out
+    }
+
     #[test]
     fn bindings_precede_fields() {
+        assert_eq!(spliced(None, Some("{\"a\":1}")), "{\"a\":1}");
+        assert_eq!(spliced(Some("\"b\":2"), None), "{\"b\":2}");
         assert_eq!(
-            splice(None, Some("{\"a\":1}".into())).as_deref(),
-            Some("{\"a\":1}")
+            spliced(Some("\"b\":2"), Some("{\"a\":1}")),
+            "{\"b\":2,\"a\":1}"
         );
-        assert_eq!(splice(Some("\"b\":2"), None).as_deref(), Some("{\"b\":2}"));
+        assert_eq!(spliced(Some("\"b\":2"), Some("{ }")), "{\"b\":2}");
         assert_eq!(
-            splice(Some("\"b\":2"), Some("{\"a\":1}".into())).as_deref(),
-            Some("{\"b\":2,\"a\":1}")
-        );
-        assert_eq!(
-            splice(Some("\"b\":2"), Some("{ }".into())).as_deref(),
-            Some("{\"b\":2}")
-        );
-        assert_eq!(
-            splice(Some("\"b\":2"), Some("[1]".into())).as_deref(),
-            Some("{\"b\":2,\"fields\":[1]}")
+            spliced(Some("\"b\":2"), Some("[1]")),
+            "{\"b\":2,\"fields\":[1]}"
         );
     }
 }

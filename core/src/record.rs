@@ -84,6 +84,8 @@ pub struct Record {
     /// The fields of the record's last use, emptied for `add_str` and
     /// `add` to refill (see `Logger::record`).
     pub(crate) spare: Vec<(String, Value)>,
+    /// The `raw_fields` buffer of the last use, for `raw_fields_mut`.
+    pub(crate) spare_raw: String,
 }
 
 impl Record {
@@ -103,6 +105,7 @@ impl Record {
             stack_trace: None,
             schema_errors: Vec::new(),
             spare: Vec::new(),
+            spare_raw: String::new(),
         }
     }
 
@@ -122,7 +125,9 @@ impl Record {
                 self.spare.push((k, v));
             }
         }
-        self.raw_fields = None;
+        if let Some(raw) = self.raw_fields.take() {
+            self.spare_raw = raw;
+        }
         self.context = None;
         self.log_type = None;
         self.location = None;
@@ -135,7 +140,7 @@ impl Record {
     /// not pin its memory in the pool.
     pub(crate) fn trim(&mut self) {
         const KEEP: usize = 16 * 1024;
-        for s in [&mut self.logger, &mut self.message] {
+        for s in [&mut self.logger, &mut self.message, &mut self.spare_raw] {
             if s.capacity() > KEEP {
                 *s = String::new();
             }
@@ -180,6 +185,16 @@ impl Record {
         }
     }
 
+    /// `raw_fields`, emptied, to write caller JSON into: it reuses the
+    /// buffer of the record's last use (see `Logger::record`).
+    pub fn raw_fields_mut(&mut self) -> &mut String {
+        let raw = self
+            .raw_fields
+            .get_or_insert_with(|| std::mem::take(&mut self.spare_raw));
+        raw.clear();
+        raw
+    }
+
     pub fn field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Record {
         if self.fields.capacity() == 0 {
             // Room for a typical call's fields at once: no regrowth on the
@@ -200,6 +215,7 @@ impl Record {
 
     /// Turns every piece of caller-serialised JSON into values, so that
     /// validation and masking see one uniform tree. Runs on the writer.
+    /// The buffer kept goes back with the record to its caller.
     pub fn resolve_raw(&mut self) {
         if let Some(raw) = self.raw_fields.take() {
             match Value::parse_json(&raw) {
@@ -207,6 +223,7 @@ impl Record {
                 Value::Null => {}
                 other => self.fields.push(("fields".to_owned(), other)),
             }
+            self.spare_raw = raw;
         }
         for (_, v) in &mut self.fields {
             v.resolve_raw();
@@ -254,6 +271,31 @@ mod tests {
         );
         // The first field's slot came back first, buffers and all.
         assert_eq!(rec.fields[0].0.as_ptr(), key_buf);
+    }
+
+    #[test]
+    fn caller_json_is_parsed_once_and_its_buffer_reused() {
+        let mut rec = Record::new(Level::Info, "l", "m");
+        rec.raw_fields_mut().push_str(r#"{"a": 1, "b": "x"}"#);
+        let buf = rec.raw_fields.as_ref().unwrap().as_ptr();
+        rec.resolve_raw();
+        rec.resolve_raw(); // a second call finds nothing left to parse
+        assert_eq!(
+            rec.fields,
+            vec![
+                ("a".to_owned(), Value::Int(1)),
+                ("b".to_owned(), Value::from("x")),
+            ]
+        );
+        rec.reset(Level::Info, "l", "m");
+        let raw = rec.raw_fields_mut();
+        assert_eq!((raw.as_str(), raw.as_ptr()), ("", buf));
+        raw.push_str("[1]");
+        rec.resolve_raw();
+        assert_eq!(
+            rec.fields,
+            vec![("fields".to_owned(), Value::Array(vec![Value::Int(1)]))]
+        );
     }
 
     #[test]

@@ -165,10 +165,14 @@ impl Writer {
     }
 
     fn process(&mut self, mut rec: Box<Record>, st: &mut State) {
+        let own = rec.fields.len();
         rec.resolve_raw();
         if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
             self.emit(&rec, st);
         }
+        // What parsing the caller's JSON allocated is freed here, on the
+        // thread that allocated it (the record goes back to its caller).
+        rec.fields.truncate(own);
         rec.trim();
         let _ = self.spent.try_send(rec);
         let mut extra = Vec::new();

@@ -209,7 +209,7 @@ pub unsafe extern "C" fn lf_log(
                 rec.fields
                     .push(("fields".into(), Value::Str(json.into_owned())));
             } else {
-                rec.raw_fields = Some(json.into_owned());
+                rec.raw_fields_mut().push_str(&json);
             }
         }
         finish(l, rec, lossy, json_error)
