@@ -212,7 +212,7 @@ unsafe extern "C" fn log(env: sys::napi_env, info: sys::napi_callback_info) -> s
                     .clone(),
             )
         };
-        let mut rec = with_string(env, argv[2], |m| channel.record(level, m, None, context))
+        let mut rec = with_string(env, argv[2], |m| channel.record(level, m, context))
             .ok_or(c"logfort: the message must be a string")?;
         if is_nullish(env, argv[3]) {
             channel.set_fields(&mut rec, None);

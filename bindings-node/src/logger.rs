@@ -160,17 +160,11 @@ pub struct ChannelCore {
 }
 
 impl ChannelCore {
-    pub fn record(
-        &self,
-        level: u32,
-        message: &str,
-        fields: Option<&str>,
-        context: Option<Arc<Context>>,
-    ) -> Box<Record> {
+    /// A pooled record; its fields follow with `set_fields`.
+    pub fn record(&self, level: u32, message: &str, context: Option<Arc<Context>>) -> Box<Record> {
         let mut rec = self
             .logger
             .record(Level::from_number(level as i64), &self.name, message);
-        self.set_fields(&mut rec, fields);
         rec.context = context;
         rec
     }
@@ -252,12 +246,10 @@ impl Channel {
         context: Option<&NativeContext>,
         extra: Extra,
     ) -> Result<()> {
-        let mut rec = self.core.record(
-            level,
-            &message,
-            fields.as_deref(),
-            context.map(|c| c.inner.clone()),
-        );
+        let mut rec = self
+            .core
+            .record(level, &message, context.map(|c| c.inner.clone()));
+        self.core.set_fields(&mut rec, fields.as_deref());
         if let Some(t) = extra.time.filter(|t| t.is_finite() && *t >= 0.0) {
             rec.time = UNIX_EPOCH + Duration::from_micros((t * 1000.0).round() as u64);
         }
