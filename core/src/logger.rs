@@ -16,14 +16,29 @@ use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Most written records kept for callers to reuse (`Logger::record`);
-/// beyond it the writer frees them itself.
-const SPENT: usize = 1024;
+/// Written records go back to callers (`Logger::record`) in chunks of
+/// this many: one channel operation per chunk rather than per record on
+/// each side.
+pub(crate) const CHUNK: usize = 64;
+
+/// A chunk of written records. Boxed: a record travels the queue as a
+/// pointer, and a chunk hands the same boxes on.
+#[allow(clippy::vec_box)]
+pub(crate) type Chunk = Vec<Box<Record>>;
+/// Most chunks kept for callers to reuse; beyond it the writer frees them.
+const SPENT_CHUNKS: usize = 16;
+
+thread_local! {
+    /// The chunk of written records this thread is reusing. Records are
+    /// alike whichever logger's pool they came from.
+    static STASH: RefCell<Chunk> = const { RefCell::new(Vec::new()) };
+}
 
 /// How long dropping a logger waits for its records to be written.
 pub const DROP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,7 +56,7 @@ pub struct Logger {
     /// The masking engine, when masking is enabled.
     masker: Option<Arc<Masker>>,
     /// Records the writer is done with, handed out again by `record`.
-    spent: Receiver<Box<Record>>,
+    spent: Receiver<Chunk>,
     /// Callers between the closed check and the end of their push.
     inflight: Arc<AtomicUsize>,
     closed: AtomicBool,
@@ -103,7 +118,7 @@ impl Logger {
         let sink_stats = Arc::new(stats);
         let inflight = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = bounded(config.queue.capacity);
-        let (spent_tx, spent) = bounded(SPENT);
+        let (spent_tx, spent) = bounded(SPENT_CHUNKS);
         let writer = Writer {
             rx,
             stages,
@@ -113,6 +128,7 @@ impl Logger {
             sink_stats: sink_stats.clone(),
             inflight: inflight.clone(),
             spent: spent_tx,
+            returning: Vec::with_capacity(CHUNK),
         };
         let thread = std::thread::Builder::new()
             .name("logfort-writer".into())
@@ -196,10 +212,10 @@ impl Logger {
             v.enforce(&rec)?;
         }
         // Callers that build their own records leave the pool to fill up:
-        // free one per call here, on the allocating side, once it is nearly
+        // free a chunk here, on the allocating side, once it is nearly
         // full (the writer frees what overflows). Not sooner: a caller that
         // takes its records from the pool would be handed fresh ones.
-        if self.spent.len() > SPENT - SPENT / 8 {
+        if self.spent.len() > SPENT_CHUNKS - 2 {
             drop(self.spent.try_recv());
         }
         self.push(Msg::Record(rec))
@@ -210,12 +226,19 @@ impl Logger {
     /// this rather than `Record::new`, so that a steady stream of records
     /// allocates nothing for them.
     pub fn record(&self, level: Level, logger: &str, message: &str) -> Box<Record> {
-        match self.spent.try_recv() {
-            Ok(mut rec) => {
+        let pooled = STASH.try_with(|stash| {
+            let mut stash = stash.try_borrow_mut().ok()?;
+            if stash.is_empty() {
+                *stash = self.spent.try_recv().ok()?;
+            }
+            stash.pop()
+        });
+        match pooled {
+            Ok(Some(mut rec)) => {
                 rec.reset(level, logger, message);
                 rec
             }
-            Err(_) => Box::new(Record::new(level, logger, message)),
+            _ => Box::new(Record::new(level, logger, message)),
         }
     }
 

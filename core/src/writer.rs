@@ -4,6 +4,7 @@
 
 use crate::encode::Encoder;
 use crate::level::Level;
+use crate::logger::{Chunk, CHUNK};
 use crate::metrics::{Counters, SinkStats};
 use crate::record::Record;
 use crate::sink::{Losses, Sink};
@@ -58,7 +59,9 @@ pub(crate) struct Writer {
     /// refill them: no allocation per record, and no memory freed on a
     /// thread other than the one that allocated it (under glibc that costs
     /// the arena lock, often a futex wake, per record).
-    pub spent: Sender<Box<Record>>,
+    pub spent: Sender<Chunk>,
+    /// Written records gathered for the next chunk to `spent`.
+    pub returning: Chunk,
 }
 
 struct State {
@@ -174,7 +177,11 @@ impl Writer {
         // thread that allocated it (the record goes back to its caller).
         rec.fields.truncate(own);
         rec.trim();
-        let _ = self.spent.try_send(rec);
+        self.returning.push(rec);
+        if self.returning.len() == CHUNK {
+            let chunk = std::mem::replace(&mut self.returning, Vec::with_capacity(CHUNK));
+            let _ = self.spent.try_send(chunk);
+        }
         let mut extra = Vec::new();
         for stage in &mut self.stages {
             stage.drain_extra(&mut extra);
