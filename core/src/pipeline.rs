@@ -84,6 +84,9 @@ impl Formatter {
         if kept {
             self.encoder.encode(&rec, &mut out);
         }
+        for stage in &mut self.stages {
+            stage.after(&mut rec);
+        }
         let mut extra = Vec::new();
         for stage in &mut self.stages {
             stage.drain_extra(&mut extra);

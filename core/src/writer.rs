@@ -36,6 +36,9 @@ pub trait Stage: Send {
     /// after each record and sent through every stage and sink like a
     /// logged one. Most stages make none.
     fn drain_extra(&mut self, _out: &mut Vec<Record>) {}
+    /// Called for every record once it is written (or dropped), before
+    /// the next is applied: a stage takes back what it lent the record.
+    fn after(&mut self, _rec: &mut Record) {}
 }
 
 pub(crate) struct Output {
@@ -172,6 +175,9 @@ impl Writer {
         rec.resolve_raw();
         if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
             self.emit(&rec, st);
+        }
+        for stage in &mut self.stages {
+            stage.after(&mut rec);
         }
         // What parsing the caller's JSON allocated is freed here, on the
         // thread that allocated it (the record goes back to its caller).

@@ -457,6 +457,10 @@ impl Stage for MaskStage {
         walk::record(&self.masker, rec, &mut self.memo);
         true
     }
+
+    fn after(&mut self, rec: &mut Record) {
+        walk::restore(rec, &mut self.memo);
+    }
 }
 
 #[cfg(test)]

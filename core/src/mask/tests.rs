@@ -477,3 +477,42 @@ fn remembered_texts_come_out_the_same_and_are_counted_every_time() {
     stage.apply(&mut rec);
     assert_eq!(rec.message, "GET /health 200 token=***MASKED***");
 }
+
+#[test]
+fn remembered_texts_are_lent_to_the_record_and_taken_back() {
+    let m = Arc::new(masker("{}"));
+    let mut stage = MaskStage::new(m.clone());
+    let text = "card 4111-1111-1111-1111 from bob@example.com";
+    let masked = "card ****-****-****-1111 from b***@example.com";
+    for round in 1..=3u64 {
+        let mut rec = Record::new(Level::Info, "x", text).field("note", text);
+        let message_buf = rec.message.as_ptr();
+        stage.apply(&mut rec);
+        // The field holds the same text as the message: only one of them
+        // can borrow the remembered masking, the other is scanned.
+        assert_eq!(rec.message, masked, "round {round}");
+        assert_eq!(rec.fields[0].1, Value::from(masked), "round {round}");
+        stage.after(&mut rec);
+        if round > 1 {
+            // Taken back: the record has its own buffer and text again.
+            assert_eq!(
+                (rec.message.as_str(), rec.message.as_ptr()),
+                (text, message_buf)
+            );
+        }
+        // Round 1: the message was scanned (and remembered), the field
+        // borrowed that and gave it back. Later the message borrows, and
+        // the field, scanned, keeps its masked copy.
+        let note = if round == 1 { text } else { masked };
+        assert_eq!(rec.fields[0].1, Value::from(note), "round {round}");
+        assert_eq!(m.count("credit_card"), 2 * round);
+        assert_eq!(m.count("email"), 2 * round);
+    }
+    // A stage never told the record is written keeps serving the right
+    // text: a lent entry serves nothing until it is taken back.
+    for _ in 0..3 {
+        let mut rec = Record::new(Level::Info, "x", text);
+        stage.apply(&mut rec);
+        assert_eq!(rec.message, masked);
+    }
+}

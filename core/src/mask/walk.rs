@@ -25,12 +25,29 @@ use std::sync::Arc;
 /// - the last context that needed no masking: a context bound once is
 ///   shared by every record of a request, and the `Arc` held here keeps
 ///   its address from being reused by another.
+///
+/// A remembered masked text is lent to the record rather than copied
+/// into it when it is the message or a field's own value: the buffers
+/// are swapped, and swapped back by `restore` once the record is
+/// written. The record's memory then goes back to its caller as the
+/// caller left it, not written by the writer. While lent, an entry
+/// serves no other string.
 #[derive(Debug, Default)]
 pub struct Memo {
     enabled: bool,
     keys: Vec<Option<(u64, Box<str>, bool)>>,
     texts: Vec<Option<Text>>,
     clean_context: Option<Arc<Context>>,
+    /// Texts lent to the record being masked: where, and which slot.
+    lent: Vec<(Spot, usize)>,
+}
+
+/// Where in a record a lent text sits.
+#[derive(Debug, Clone, Copy)]
+pub enum Spot {
+    Message,
+    /// The value of `fields[i]`.
+    Field(usize),
 }
 
 /// A string scanned before: its hash and text, what it became (`None`:
@@ -41,6 +58,8 @@ struct Text {
     text: String,
     masked: Option<String>,
     counts: Vec<(usize, u64)>,
+    /// `masked` is out in a record (see `Memo`).
+    lent: bool,
 }
 
 /// Slots in the key table and in the text table (powers of two).
@@ -56,6 +75,7 @@ impl Memo {
             keys: vec![None; KEY_SLOTS],
             texts: (0..TEXT_SLOTS).map(|_| None).collect(),
             clean_context: None,
+            lent: Vec::new(),
         }
     }
 
@@ -73,22 +93,34 @@ impl Memo {
     }
 }
 
-/// `string`, remembering what short strings became.
-fn text(m: &Masker, s: &mut String, cache: &mut Memo) -> bool {
+/// `string`, remembering what short strings became; a remembered masked
+/// text is lent rather than copied when `spot` says where `s` sits.
+fn text(m: &Masker, s: &mut String, cache: &mut Memo, spot: Option<Spot>) -> bool {
     if !cache.enabled || s.len() > TEXT_MAX {
         return string(m, s);
     }
     let h = key_hash(s);
-    let Some(slot) = cache.texts.get_mut(h as usize & (TEXT_SLOTS - 1)) else {
+    let i = h as usize & (TEXT_SLOTS - 1);
+    let Some(slot) = cache.texts.get_mut(i) else {
         return string(m, s);
     };
-    if let Some(seen) = slot.as_ref().filter(|t| t.hash == h && t.text == *s) {
+    if slot.as_ref().is_some_and(|t| t.lent) {
+        return string(m, s);
+    }
+    if let Some(seen) = slot.as_mut().filter(|t| t.hash == h && t.text == *s) {
         for &(rule, n) in &seen.counts {
             m.add(rule, n);
         }
-        return match &seen.masked {
+        return match &mut seen.masked {
             Some(masked) => {
-                set(s, masked);
+                match spot {
+                    Some(spot) => {
+                        std::mem::swap(s, masked);
+                        seen.lent = true;
+                        cache.lent.push((spot, i));
+                    }
+                    None => set(s, masked),
+                }
                 true
             }
             None => false,
@@ -137,9 +169,37 @@ fn set(s: &mut String, text: &str) {
     s.push_str(text);
 }
 
+/// Takes back the texts `record` lent to `rec` (see `Memo`). An entry
+/// whose text cannot be found where it was lent is forgotten.
+pub fn restore(rec: &mut Record, cache: &mut Memo) {
+    for (spot, i) in cache.lent.drain(..) {
+        let s = match spot {
+            Spot::Message => Some(&mut rec.message),
+            Spot::Field(f) => match rec.fields.get_mut(f) {
+                Some((_, Value::Str(s))) => Some(s),
+                _ => None,
+            },
+        };
+        let Some(slot) = cache.texts.get_mut(i) else {
+            continue;
+        };
+        match (s, slot.as_mut().and_then(|t| t.masked.as_mut())) {
+            (Some(s), Some(masked)) => {
+                std::mem::swap(s, masked);
+                if let Some(t) = slot {
+                    t.lent = false;
+                }
+            }
+            _ => *slot = None,
+        }
+    }
+}
+
 pub fn record(m: &Masker, rec: &mut Record, cache: &mut Memo) {
-    text(m, &mut rec.message, cache);
-    members(m, &mut rec.fields, 0, cache);
+    text(m, &mut rec.message, cache, Some(Spot::Message));
+    for (i, (k, v)) in rec.fields.iter_mut().enumerate() {
+        member(m, k, v, 0, cache, Some(Spot::Field(i)));
+    }
     if let Some(ctx) = &rec.context {
         let seen = cache
             .clean_context
@@ -171,12 +231,20 @@ pub fn record(m: &Masker, rec: &mut Record, cache: &mut Memo) {
 fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut Memo) -> bool {
     let mut changed = false;
     for (k, v) in ms {
-        changed |= member(m, k, v, depth, cache);
+        changed |= member(m, k, v, depth, cache, None);
     }
     changed
 }
 
-fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut Memo) -> bool {
+/// `spot`: where `v` sits when it is a field's own value.
+fn member(
+    m: &Masker,
+    k: &mut String,
+    v: &mut Value,
+    depth: usize,
+    cache: &mut Memo,
+    spot: Option<Spot>,
+) -> bool {
     let h = key_hash(k);
     let known = cache.get(h, k);
     let sensitive = known.unwrap_or_else(|| m.is_sensitive_key(k));
@@ -192,7 +260,7 @@ fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut M
             true
         }
     } else {
-        value(m, v, depth, cache)
+        value(m, v, depth, cache, spot)
     };
     if known.is_some() {
         return changed;
@@ -209,9 +277,10 @@ fn member(m: &Masker, k: &mut String, v: &mut Value, depth: usize, cache: &mut M
 /// A value at `depth` (a field's own value is at 0). Structures deeper
 /// than the encoders write are cut here the same way, so nothing that
 /// reaches an output escapes the walk.
-fn value(m: &Masker, v: &mut Value, depth: usize, cache: &mut Memo) -> bool {
+fn value(m: &Masker, v: &mut Value, depth: usize, cache: &mut Memo, spot: Option<Spot>) -> bool {
     match v {
-        Value::Str(s) | Value::Raw(s) => text(m, s, cache),
+        Value::Str(s) => text(m, s, cache, spot),
+        Value::Raw(s) => text(m, s, cache, None),
         Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => {
             *v = Value::Str("[depth limit]".to_owned());
             true
@@ -219,7 +288,7 @@ fn value(m: &Masker, v: &mut Value, depth: usize, cache: &mut Memo) -> bool {
         Value::Array(items) => {
             let mut changed = false;
             for item in items {
-                changed |= value(m, item, depth + 1, cache);
+                changed |= value(m, item, depth + 1, cache, None);
             }
             changed
         }
