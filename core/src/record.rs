@@ -218,10 +218,12 @@ impl Record {
     /// The buffer kept goes back with the record to its caller.
     pub fn resolve_raw(&mut self) {
         if let Some(raw) = self.raw_fields.take() {
-            match Value::parse_json(&raw) {
-                Value::Object(members) => self.fields.extend(members),
-                Value::Null => {}
-                other => self.fields.push(("fields".to_owned(), other)),
+            if !crate::value::parse_object_into(&raw, &mut self.fields, &mut self.spare) {
+                match Value::parse_json(&raw) {
+                    Value::Object(members) => self.fields.extend(members),
+                    Value::Null => {}
+                    other => self.fields.push(("fields".to_owned(), other)),
+                }
             }
             self.spare_raw = raw;
         }

@@ -199,6 +199,132 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+/// Parses `text`, a JSON object, member by member into `out`, each
+/// member filled into a slot from `spare` (a key buffer and a value whose
+/// string buffer is reused) before new ones are made: caller JSON parsed
+/// on the writer allocates nothing once records are reused. False, with
+/// `out` as it was, when `text` is not exactly one JSON object.
+pub(crate) fn parse_object_into(
+    text: &str,
+    out: &mut Vec<(String, Value)>,
+    spare: &mut Vec<(String, Value)>,
+) -> bool {
+    let own = out.len();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let ok = de::DeserializeSeed::deserialize(Members { out, spare }, &mut de)
+        .and_then(|()| de.end())
+        .is_ok();
+    if !ok {
+        out.truncate(own);
+    }
+    ok
+}
+
+/// The members of one object, into slots.
+struct Members<'a> {
+    out: &'a mut Vec<(String, Value)>,
+    spare: &'a mut Vec<(String, Value)>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for Members<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Members<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        loop {
+            let (mut k, mut v) = self.spare.pop().unwrap_or((String::new(), Value::Null));
+            if map.next_key_seed(Fill(&mut k))?.is_none() {
+                self.spare.push((k, v));
+                return Ok(());
+            }
+            map.next_value_seed(Fill(&mut v))?;
+            self.out.push((k, v));
+        }
+    }
+}
+
+/// Deserializes into an existing key or value, keeping its buffer.
+struct Fill<'a, T>(&'a mut T);
+
+impl<'de> de::DeserializeSeed<'de> for Fill<'_, String> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Fill<'_, String> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.0.clear();
+        self.0.push_str(s);
+        Ok(())
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for Fill<'_, Value> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Fill<'_, Value> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        match self.0 {
+            Value::Str(buf) => {
+                buf.clear();
+                buf.push_str(s);
+            }
+            other => *other = Value::Str(s.to_owned()),
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        *self.0 = Value::Null;
+        Ok(())
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<(), E> {
+        *self.0 = Value::Bool(b);
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<(), E> {
+        *self.0 = ValueVisitor.visit_i64(i)?;
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<(), E> {
+        *self.0 = ValueVisitor.visit_u64(u)?;
+        Ok(())
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<(), E> {
+        *self.0 = Value::Float(f);
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        *self.0 = ValueVisitor.visit_seq(seq)?;
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        *self.0 = ValueVisitor.visit_map(map)?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +344,38 @@ mod tests {
         assert_eq!(m[2].1, Value::UInt(u64::MAX));
         assert_eq!(m[3].1, Value::Float(1.5));
         assert_eq!(m[5].1, Value::Null);
+    }
+
+    #[test]
+    fn objects_parse_into_reused_slots_as_parse_json_would() {
+        let text = r#"{"k":"v\u00e9","n":-2,"m":18446744073709551615,"f":1.5,"o":{"a":[1,null]},"b":true}"#;
+        let Value::Object(want) = Value::parse_json(text) else {
+            panic!("not an object")
+        };
+        let mut spare = vec![(
+            String::with_capacity(16),
+            Value::Str(String::with_capacity(16)),
+        )];
+        let bufs = (spare[0].0.as_ptr(), spare[0].1.as_str().unwrap().as_ptr());
+        let mut out = vec![("first".to_owned(), Value::Int(0))];
+        assert!(parse_object_into(text, &mut out, &mut spare));
+        assert_eq!(out[1..], want[..]);
+        assert_eq!(out[0], ("first".to_owned(), Value::Int(0)));
+        // The first member took the spare slot's buffers.
+        assert_eq!(
+            (out[1].0.as_ptr(), out[1].1.as_str().unwrap().as_ptr()),
+            bufs
+        );
+        // The slot taken to look for a next member is handed back.
+        assert_eq!(spare, [(String::new(), Value::Null)]);
+        for bad in ["{\"a\":1", "{\"a\":1} x", "[1]", "1", ""] {
+            let mut out = vec![("first".to_owned(), Value::Int(0))];
+            assert!(
+                !parse_object_into(bad, &mut out, &mut Vec::new()),
+                "{bad:?}"
+            );
+            assert_eq!(out, [("first".to_owned(), Value::Int(0))], "{bad:?}");
+        }
     }
 
     #[test]

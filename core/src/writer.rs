@@ -171,7 +171,6 @@ impl Writer {
     }
 
     fn process(&mut self, mut rec: Box<Record>, st: &mut State) {
-        let own = rec.fields.len();
         rec.resolve_raw();
         if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
             self.emit(&rec, st);
@@ -179,9 +178,6 @@ impl Writer {
         for stage in &mut self.stages {
             stage.after(&mut rec);
         }
-        // What parsing the caller's JSON allocated is freed here, on the
-        // thread that allocated it (the record goes back to its caller).
-        rec.fields.truncate(own);
         rec.trim();
         self.returning.push(rec);
         if self.returning.len() == CHUNK {
