@@ -294,6 +294,16 @@ pub fn current() -> Option<Arc<Context>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
+/// Runs `f` on the calling thread's context, if any, without taking a
+/// reference to it.
+pub fn with_current(f: impl FnOnce(&Arc<Context>)) {
+    CURRENT.with(|c| {
+        if let Some(ctx) = &*c.borrow() {
+            f(ctx)
+        }
+    })
+}
+
 /// Changes the calling thread's context; records already captured keep
 /// the snapshot they took.
 pub fn update_current(f: impl FnOnce(&mut Context)) {

@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Written records go back to callers (`Logger::record`) in chunks of
 /// this many: one channel operation per chunk rather than per record on
@@ -193,7 +193,7 @@ impl Logger {
             return Ok(());
         }
         if rec.context.is_none() {
-            rec.context = context::current();
+            context::with_current(|c| rec.set_context(c));
         }
         if !self.config.include_correlation_id {
             if let Some(c) = rec
@@ -226,6 +226,18 @@ impl Logger {
     /// this rather than `Record::new`, so that a steady stream of records
     /// allocates nothing for them.
     pub fn record(&self, level: Level, logger: &str, message: &str) -> Box<Record> {
+        self.record_at(SystemTime::now(), level, logger, message)
+    }
+
+    /// `record` stamped with a time the caller already has (Python's
+    /// `LogRecord.created`).
+    pub fn record_at(
+        &self,
+        time: SystemTime,
+        level: Level,
+        logger: &str,
+        message: &str,
+    ) -> Box<Record> {
         let pooled = STASH.try_with(|stash| {
             let mut stash = stash.try_borrow_mut().ok()?;
             if stash.is_empty() {
@@ -235,10 +247,14 @@ impl Logger {
         });
         match pooled {
             Ok(Some(mut rec)) => {
-                rec.reset(level, logger, message);
+                rec.reset(time, level, logger, message);
                 rec
             }
-            _ => Box::new(Record::new(level, logger, message)),
+            _ => {
+                let mut rec = Box::new(Record::new(level, logger, message));
+                rec.time = time;
+                rec
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The record: everything the caller captured, owned, ready to cross the
 //! queue. Nothing here formats or allocates beyond the caller's own data.
 
+use crate::encode::write;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -86,6 +87,12 @@ pub struct Record {
     pub(crate) spare: Vec<(String, Value)>,
     /// The `raw_fields` buffer of the last use, for `raw_fields_mut`.
     pub(crate) spare_raw: String,
+    /// The `location` of the last use, for `location_mut`.
+    pub(crate) spare_location: Option<Box<Location>>,
+    /// The context of the last use, for `set_context`.
+    pub(crate) spare_context: Option<Arc<Context>>,
+    /// Every field was parsed from `raw_fields`, on the writer.
+    pub(crate) fields_from_raw: bool,
 }
 
 impl Record {
@@ -106,18 +113,17 @@ impl Record {
             schema_errors: Vec::new(),
             spare: Vec::new(),
             spare_raw: String::new(),
+            spare_location: None,
+            spare_context: None,
+            fields_from_raw: false,
         }
     }
 
-    /// Empties a written record for the next call, keeping its buffers
-    /// (see `Logger::record`).
-    pub(crate) fn reset(&mut self, level: Level, logger: &str, message: &str) {
-        self.time = SystemTime::now();
-        self.level = level;
-        self.logger.clear();
-        self.logger.push_str(logger);
-        self.message.clear();
-        self.message.push_str(message);
+    /// Empties a written record for its next use, keeping its buffers.
+    /// Whichever thread wrote the fields last does it, while they are in
+    /// its cache: the caller's `reset` for fields it filled itself, the
+    /// writer (`recycle_if_parsed`) for fields it parsed from caller JSON.
+    pub(crate) fn recycle(&mut self) {
         // Last field first onto the stack, so that `pop` hands slots back
         // in the order the last caller filled them: a field finds its own.
         while let Some((k, v)) = self.fields.pop() {
@@ -125,15 +131,37 @@ impl Record {
                 self.spare.push((k, v));
             }
         }
+        self.fields_from_raw = false;
         if let Some(raw) = self.raw_fields.take() {
             self.spare_raw = raw;
         }
-        self.context = None;
+        if let Some(ctx) = self.context.take() {
+            self.spare_context = Some(ctx);
+        }
         self.log_type = None;
-        self.location = None;
+        if let Some(loc) = self.location.take() {
+            self.spare_location = Some(loc);
+        }
         self.exception = None;
         self.stack_trace = None;
         self.schema_errors.clear();
+    }
+
+    pub(crate) fn recycle_if_parsed(&mut self) {
+        if self.fields_from_raw {
+            self.recycle();
+        }
+    }
+
+    /// Stamps a written record for a new call (see `Logger::record`).
+    pub(crate) fn reset(&mut self, time: SystemTime, level: Level, logger: &str, message: &str) {
+        self.recycle();
+        self.time = time;
+        self.level = level;
+        self.logger.clear();
+        self.logger.push_str(logger);
+        self.message.clear();
+        self.message.push_str(message);
     }
 
     /// Drops buffers too large to keep for reuse: one huge record must
@@ -147,6 +175,11 @@ impl Record {
         }
         if self.fields.capacity() > 64 {
             self.fields = Vec::new();
+        }
+        if let Some(loc) = &self.location {
+            if loc.file.capacity() > KEEP || loc.function.capacity() > KEEP {
+                self.location = None;
+            }
         }
     }
 
@@ -195,6 +228,44 @@ impl Record {
         raw
     }
 
+    /// Fields to write as JSON text into `raw_fields` (see `JsonFields`).
+    pub fn json_fields(&mut self) -> JsonFields<'_> {
+        let raw = self.raw_fields_mut();
+        raw.push('{');
+        JsonFields { raw, first: true }
+    }
+
+    /// Drops `raw_fields`, keeping its buffer for the next use.
+    pub fn discard_raw_fields(&mut self) {
+        if let Some(mut raw) = self.raw_fields.take() {
+            raw.clear();
+            self.spare_raw = raw;
+        }
+    }
+
+    /// Sets the context. The writer reads a context's ids from another
+    /// core, so taking a reference on every call would move the line that
+    /// holds the count between cores twice a record: a pooled record that
+    /// carried the same context last time keeps its reference instead.
+    pub fn set_context(&mut self, ctx: &Arc<Context>) {
+        self.context = match self.spare_context.take() {
+            Some(kept) if Arc::ptr_eq(&kept, ctx) => Some(kept),
+            _ => Some(ctx.clone()),
+        };
+    }
+
+    /// `location`, set and emptied, to fill in: it reuses the location of
+    /// the record's last use (see `Logger::record`).
+    pub fn location_mut(&mut self) -> &mut Location {
+        let loc = self
+            .location
+            .get_or_insert_with(|| self.spare_location.take().unwrap_or_default());
+        loc.file.clear();
+        loc.line = 0;
+        loc.function.clear();
+        loc
+    }
+
     pub fn field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Record {
         if self.fields.capacity() == 0 {
             // Room for a typical call's fields at once: no regrowth on the
@@ -218,6 +289,7 @@ impl Record {
     /// The buffer kept goes back with the record to its caller.
     pub fn resolve_raw(&mut self) {
         if let Some(raw) = self.raw_fields.take() {
+            self.fields_from_raw = self.fields.is_empty();
             if !crate::value::parse_object_into(&raw, &mut self.fields, &mut self.spare) {
                 match Value::parse_json(&raw) {
                     Value::Object(members) => self.fields.extend(members),
@@ -230,6 +302,61 @@ impl Record {
         for (_, v) in &mut self.fields {
             v.resolve_raw();
         }
+    }
+}
+
+/// A JSON object written member by member at the call and parsed on the
+/// writer: the caller fills one buffer instead of a slot per field, so it
+/// touches a few cache lines the writer will read rather than many. The
+/// object closes when this is dropped. Non-finite floats are written as
+/// strings, as the encoders write them.
+pub struct JsonFields<'a> {
+    raw: &'a mut String,
+    first: bool,
+}
+
+impl JsonFields<'_> {
+    fn member(&mut self, key: &str) -> &mut Vec<u8> {
+        // SAFETY: only whole UTF-8 strings (escaped by `write::string`)
+        // and ASCII are appended, so the buffer stays valid UTF-8.
+        let out = unsafe { self.raw.as_mut_vec() };
+        if !std::mem::take(&mut self.first) {
+            out.push(b',');
+        }
+        write::string(out, key);
+        out.push(b':');
+        out
+    }
+
+    pub fn str(&mut self, key: &str, value: &str) {
+        write::string(self.member(key), value);
+    }
+
+    pub fn int(&mut self, key: &str, value: i64) {
+        write::int(self.member(key), value);
+    }
+
+    pub fn uint(&mut self, key: &str, value: u64) {
+        write::uint(self.member(key), value);
+    }
+
+    pub fn float(&mut self, key: &str, value: f64) {
+        write::float(self.member(key), value);
+    }
+
+    pub fn bool(&mut self, key: &str, value: bool) {
+        self.member(key)
+            .extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    pub fn null(&mut self, key: &str) {
+        self.member(key).extend_from_slice(b"null");
+    }
+}
+
+impl Drop for JsonFields<'_> {
+    fn drop(&mut self) {
+        self.raw.push('}');
     }
 }
 
@@ -250,7 +377,7 @@ mod tests {
         rec.schema_errors.push("err".into());
         let key_buf = rec.fields[0].0.as_ptr();
 
-        rec.reset(Level::Info, "second", "m");
+        rec.reset(SystemTime::now(), Level::Info, "second", "m");
         assert_eq!(
             (rec.level, &*rec.logger, &*rec.message),
             (Level::Info, "second", "m")
@@ -289,7 +416,7 @@ mod tests {
                 ("b".to_owned(), Value::from("x")),
             ]
         );
-        rec.reset(Level::Info, "l", "m");
+        rec.reset(SystemTime::now(), Level::Info, "l", "m");
         let raw = rec.raw_fields_mut();
         assert_eq!((raw.as_str(), raw.as_ptr()), ("", buf));
         raw.push_str("[1]");
@@ -306,7 +433,75 @@ mod tests {
         let mut rec = Record::new(Level::Info, "l", big.clone()).field("k", big);
         rec.trim();
         assert_eq!(rec.message.capacity(), 0);
-        rec.reset(Level::Info, "l", "m");
+        rec.reset(SystemTime::now(), Level::Info, "l", "m");
         assert!(rec.spare.is_empty(), "a 100 kB value is not kept for reuse");
+    }
+
+    #[test]
+    fn json_fields_parse_back_to_the_values_written() {
+        let mut rec = Record::new(Level::Info, "l", "m");
+        {
+            let mut json = rec.json_fields();
+            json.str("s", "q\"\\\n\u{1}é");
+            json.int("i", -7);
+            json.uint("u", u64::MAX);
+            json.float("f", 0.5);
+            json.float("nan", f64::NAN);
+            json.bool("b", true);
+            json.null("n");
+        }
+        rec.resolve_raw();
+        assert_eq!(
+            rec.fields,
+            vec![
+                ("s".to_owned(), Value::from("q\"\\\n\u{1}é")),
+                ("i".to_owned(), Value::Int(-7)),
+                ("u".to_owned(), Value::UInt(u64::MAX)),
+                ("f".to_owned(), Value::Float(0.5)),
+                ("nan".to_owned(), Value::from("NaN")),
+                ("b".to_owned(), Value::Bool(true)),
+                ("n".to_owned(), Value::Null),
+            ]
+        );
+        rec.json_fields().str("dropped", "x");
+        rec.discard_raw_fields();
+        assert_eq!((rec.raw_fields.as_deref(), rec.spare_raw.as_str()), (None, ""));
+    }
+
+    #[test]
+    fn parsed_fields_are_recycled_by_the_writer_and_others_are_not() {
+        let mut parsed = Record::new(Level::Info, "l", "m");
+        parsed.json_fields().str("k", "v");
+        parsed.resolve_raw();
+        parsed.recycle_if_parsed();
+        assert!(parsed.fields.is_empty() && !parsed.spare.is_empty());
+
+        let mut own = Record::new(Level::Info, "l", "m").field("k", "v");
+        own.json_fields().str("k2", "v2");
+        own.resolve_raw();
+        own.recycle_if_parsed();
+        assert_eq!(own.fields.len(), 2, "the caller's own fields wait for its reset");
+    }
+
+    #[test]
+    fn a_pooled_record_keeps_its_context_reference_and_location_box() {
+        let ctx = Arc::new(Context::default());
+        let mut rec = Record::new(Level::Info, "l", "m");
+        rec.set_context(&ctx);
+        rec.location_mut().file.push_str("a.py");
+        let loc = rec.location.as_deref().map(std::ptr::from_ref);
+        assert_eq!(Arc::strong_count(&ctx), 2);
+
+        rec.reset(SystemTime::now(), Level::Info, "l", "m");
+        assert!(rec.context.is_none() && rec.location.is_none());
+        rec.set_context(&ctx);
+        assert_eq!(Arc::strong_count(&ctx), 2, "the kept reference is reused");
+        assert_eq!(rec.location_mut().file, "");
+        assert_eq!(rec.location.as_deref().map(std::ptr::from_ref), loc);
+
+        let other = Arc::new(Context::default());
+        rec.reset(SystemTime::now(), Level::Info, "l", "m");
+        rec.set_context(&other);
+        assert_eq!((Arc::strong_count(&ctx), Arc::strong_count(&other)), (1, 2));
     }
 }

@@ -179,6 +179,7 @@ impl Writer {
             stage.after(&mut rec);
         }
         rec.trim();
+        rec.recycle_if_parsed();
         self.returning.push(rec);
         if self.returning.len() == CHUNK {
             let chunk = std::mem::replace(&mut self.returning, Vec::with_capacity(CHUNK));

@@ -42,15 +42,14 @@ fn env_usize(var: &str, default: usize) -> usize {
 }
 
 /// The correlation context every workload record carries, built once as a
-/// request would bind it; each record takes one reference to it.
-pub fn workload_context() -> Arc<Context> {
+/// request would bind it; a record takes a reference (`Record::set_context`).
+pub fn workload_context() -> &'static Arc<Context> {
     static CTX: OnceLock<Arc<Context>> = OnceLock::new();
     CTX.get_or_init(|| {
         let mut c = Context::default();
         c.set("correlation_id", CORRELATION_ID);
         Arc::new(c)
     })
-    .clone()
 }
 
 /// One workload record, captured as a caller would: fresh owned strings,
@@ -69,7 +68,7 @@ pub fn workload_fields(rec: &mut Record) {
     rec.add("duration_ms", Value::Float(DURATION_MS));
     rec.add_str("request_path", REQUEST_PATH);
     rec.add_str("api_key", API_KEY);
-    rec.context = Some(workload_context());
+    rec.set_context(workload_context());
 }
 
 /// Nearest-rank p50, p99 and p99.9 of the samples (sorted in place).
