@@ -4,7 +4,7 @@
 
 use crate::convert;
 use logfort_core::context::Context as CoreContext;
-use logfort_core::Value;
+use logfort_core::{Record, Value};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -222,9 +222,12 @@ pub fn set_var(py: Python<'_>, var: Bound<'_, PyAny>) -> PyResult<()> {
         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("context variable already set"))
 }
 
-/// The current context, one `ContextVar` lookup and one refcount.
-pub fn current(py: Python<'_>) -> Option<Arc<CoreContext>> {
-    let var = VAR.get(py)?;
+/// Gives the record the current context, if one is bound: one
+/// `ContextVar` lookup (see `Record::set_context`).
+pub fn capture(py: Python<'_>, rec: &mut Record) {
+    let Some(var) = VAR.get(py) else {
+        return;
+    };
     let mut out: *mut ffi::PyObject = std::ptr::null_mut();
     // SAFETY: `var` is a ContextVar (checked in `set_var`); on success
     // `out` is a new reference or NULL when no value is set.
@@ -232,12 +235,14 @@ pub fn current(py: Python<'_>) -> Option<Arc<CoreContext>> {
     if rc < 0 {
         // SAFETY: clears the error this call raised.
         unsafe { ffi::PyErr_Clear() };
-        return None;
+        return;
     }
     if out.is_null() {
-        return None;
+        return;
     }
     // SAFETY: `out` is a new, owned reference.
     let obj = unsafe { Bound::from_owned_ptr(py, out) };
-    obj.cast::<PyContext>().ok().map(|c| c.get().inner.clone())
+    if let Ok(c) = obj.cast::<PyContext>() {
+        rec.set_context(&c.get().inner);
+    }
 }

@@ -98,6 +98,22 @@ pub fn value(obj: &Bound<'_, PyAny>) -> Value {
     Walker { stack: Vec::new() }.value(obj)
 }
 
+/// An exact bool, int, float or None as a value: converting one runs no
+/// Python code.
+pub fn scalar(obj: &Bound<'_, PyAny>) -> Option<Value> {
+    if let Ok(b) = obj.cast_exact::<PyBool>() {
+        Some(Value::Bool(b.is_true()))
+    } else if obj.is_exact_instance_of::<PyInt>() {
+        Some(int(obj))
+    } else if let Ok(f) = obj.cast_exact::<PyFloat>() {
+        Some(Value::Float(f.value()))
+    } else if obj.is_none() {
+        Some(Value::Null)
+    } else {
+        None
+    }
+}
+
 /// A mapping key as text: str as is; None, bool and numbers as `json`
 /// spells them; anything else through `str()`.
 pub fn key(k: &Bound<'_, PyAny>) -> String {
@@ -164,17 +180,8 @@ impl Walker {
         if let Ok(s) = obj.cast_exact::<PyString>() {
             return Value::Str(text(s));
         }
-        if let Ok(b) = obj.cast_exact::<PyBool>() {
-            return Value::Bool(b.is_true());
-        }
-        if obj.is_exact_instance_of::<PyInt>() {
-            return int(obj);
-        }
-        if let Ok(f) = obj.cast_exact::<PyFloat>() {
-            return Value::Float(f.value());
-        }
-        if obj.is_none() {
-            return Value::Null;
+        if let Some(v) = scalar(obj) {
+            return v;
         }
         if self.stack.len() >= MAX_DEPTH {
             return Value::Str("[depth limit]".to_owned());

@@ -35,8 +35,8 @@ impl HandlerCore {
     /// Converts and queues one record. Never raises.
     fn emit(&self, record: &Bound<'_, PyAny>) {
         let py = record.py();
-        let rec = logrecord::convert(record, |level, name, msg| {
-            self.pipeline.record(level, name, msg)
+        let rec = logrecord::convert(record, |time, level, name, msg| {
+            self.pipeline.record(time, level, name, msg)
         });
         if let Err(e) = self.pipeline.push(py, rec) {
             // `emit` never raises; policy `strict` is a development mode,
@@ -77,8 +77,10 @@ impl PyFormatter {
     /// dropped it (schema policy `drop`).
     fn format(&self, record: &Bound<'_, PyAny>) -> Option<String> {
         let py = record.py();
-        let rec = logrecord::convert(record, |level, name, msg| {
-            Box::new(logfort_core::Record::new(level, name, msg))
+        let rec = logrecord::convert(record, |time, level, name, msg| {
+            let mut rec = Box::new(logfort_core::Record::new(level, name, msg));
+            rec.time = time;
+            rec
         });
         let line = py.detach(|| self.inner.lock().format(*rec))?;
         let mut s = String::from_utf8(line)

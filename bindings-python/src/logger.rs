@@ -14,6 +14,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyString};
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 #[pyclass(module = "logfort._native", name = "Logger", frozen)]
 pub struct NativeLogger {
@@ -43,7 +44,9 @@ impl NativeLogger {
             Ok(s) => convert::borrowed(s),
             Err(_) => Cow::Owned(display(msg)),
         };
-        let mut rec = self.pipeline.record(level, &self.name, &message);
+        let mut rec = self
+            .pipeline
+            .record(SystemTime::now(), level, &self.name, &message);
         let mut exc = force_exc.then(|| current_exc_info(py)).flatten();
         if let Some(f) = fields {
             for (k, v) in f.iter() {
@@ -66,7 +69,7 @@ impl NativeLogger {
         if let Some(ei) = exc {
             rec.exception = logrecord::exception(&ei, None);
         }
-        rec.context = context::current(py);
+        context::capture(py, &mut rec);
         self.pipeline.push(py, rec).map_err(errors::to_py)
     }
 }

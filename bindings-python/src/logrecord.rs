@@ -5,12 +5,12 @@
 
 use crate::context;
 use crate::convert::{self, borrowed, display, repr, text};
-use logfort_core::{Exception, Level, Location, LogType, Record, Value};
+use logfort_core::{Exception, Level, LogType, Record, Value};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,19 +18,31 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// plus `message` and `asctime` that formatters add): anything else in a
 /// record's `__dict__` came from `extra=`.
 struct Standard {
-    /// Addresses of the interned attribute names: the fast membership test.
+    /// Addresses of the interned attribute names in the order a record's
+    /// `__init__` sets them: a record's own keys match one by one.
+    order: Vec<usize>,
+    /// The same, sorted: the membership test for keys out of that order.
     ptrs: Vec<usize>,
     names: Vec<String>,
+    /// Per first byte, a bit for each length of a name starting with it:
+    /// most other keys are ruled out without comparing text.
+    shapes: [u32; 128],
+    /// Where each of `ATTRS` is in `order`, and which of them each entry
+    /// of `order` is.
+    positions: [Option<usize>; ATTRS.len()],
+    attr_at: Vec<Option<usize>>,
     _keep: Vec<Py<PyString>>,
 }
 
 static STANDARD: PyOnceLock<Standard> = PyOnceLock::new();
 static FORMAT_EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// `names` in the order a blank record's `__dict__` holds them.
 pub fn set_standard(py: Python<'_>, names: Vec<Bound<'_, PyString>>) -> PyResult<()> {
-    let mut ptrs = Vec::with_capacity(names.len());
+    let mut order = Vec::with_capacity(names.len());
     let mut set = Vec::new();
     let mut keep = Vec::new();
+    let mut shapes = [0u32; 128];
     for n in names {
         let n = n.clone();
         // SAFETY: interns in place; `n` stays owned by `keep`.
@@ -38,21 +50,46 @@ pub fn set_standard(py: Python<'_>, names: Vec<Bound<'_, PyString>>) -> PyResult
         unsafe { ffi::PyUnicode_InternInPlace(&mut p) };
         // SAFETY: `p` is the (possibly replaced) owned reference.
         let n: Bound<'_, PyString> = unsafe { Bound::from_owned_ptr(py, p).cast_into_unchecked() };
-        ptrs.push(n.as_ptr() as usize);
-        set.push(text(&n));
+        order.push(n.as_ptr() as usize);
+        let name = text(&n);
+        if let Some(bit) = shape(&name) {
+            shapes[usize::from(name.as_bytes()[0])] |= bit;
+        } else {
+            shapes.fill(u32::MAX); // a name no shape describes: compare all
+        }
+        set.push(name);
         keep.push(n.unbind());
     }
+    let positions = ATTRS.map(|a| set.iter().position(|n| n == a));
+    let attr_at = set
+        .iter()
+        .map(|n| ATTRS.iter().position(|a| a == n))
+        .collect();
+    let mut ptrs = order.clone();
     ptrs.sort_unstable();
     STANDARD
         .set(
             py,
             Standard {
+                order,
                 ptrs,
                 names: set,
+                shapes,
+                positions,
+                attr_at,
                 _keep: keep,
             },
         )
         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("already initialised"))
+}
+
+/// The length bit of a name that starts with an ASCII byte and is
+/// shorter than 32 bytes.
+fn shape(name: &str) -> Option<u32> {
+    match name.as_bytes() {
+        [first, ..] if first.is_ascii() && name.len() < 32 => Some(1 << name.len()),
+        _ => None,
+    }
 }
 
 impl Standard {
@@ -67,11 +104,13 @@ impl Standard {
     }
 
     /// A standard name spelled by a str object not interned (rare: the
-    /// pointer test above catches the record's own keys).
+    /// pointer tests catch the record's own keys).
     fn is_name(&self, name: &str) -> bool {
-        self.names
-            .iter()
-            .any(|n| n.len() == name.len() && n == name)
+        let possible = match shape(name) {
+            Some(bit) => self.shapes[usize::from(name.as_bytes()[0])] & bit != 0,
+            None => true,
+        };
+        possible && self.names.iter().any(|n| n == name)
     }
 }
 
@@ -87,14 +126,75 @@ pub fn time_from_secs(secs: f64) -> SystemTime {
         .unwrap_or_else(SystemTime::now)
 }
 
+/// The attributes `convert` reads.
+#[derive(Clone, Copy)]
+enum Attr {
+    Name,
+    Msg,
+    Args,
+    Levelno,
+    Created,
+    Pathname,
+    Lineno,
+    FuncName,
+    ExcInfo,
+    ExcText,
+    StackInfo,
+}
+
+const ATTRS: [&str; 11] = [
+    "name",
+    "msg",
+    "args",
+    "levelno",
+    "created",
+    "pathname",
+    "lineno",
+    "funcName",
+    "exc_info",
+    "exc_text",
+    "stack_info",
+];
+
+/// Attributes of `ATTRS` met while walking a record's `__dict__`.
+type Seen<'py> = [Option<Bound<'py, PyAny>>; ATTRS.len()];
+
+/// An attribute the walk saw, else `get`.
+fn seen_or_get<'py>(
+    seen: &mut Seen<'py>,
+    d: &Bound<'py, PyDict>,
+    rec: &Bound<'py, PyAny>,
+    attr: Attr,
+) -> Option<Bound<'py, PyAny>> {
+    seen[attr as usize].take().or_else(|| get(d, rec, attr))
+}
+
+/// A record attribute: from its `__dict__`, where a record's `__init__`
+/// put it (one entry read, no hashing), else by name.
 fn get<'py>(
     d: &Bound<'py, PyDict>,
     rec: &Bound<'py, PyAny>,
-    k: &Bound<'py, PyString>,
+    attr: Attr,
 ) -> Option<Bound<'py, PyAny>> {
-    match d.get_item(k) {
+    let py = d.py();
+    let std = STANDARD.get(py);
+    let at = std.and_then(|s| Some((s, s.positions[attr as usize]?)));
+    if let Some((std, i)) = at {
+        let mut pos = i as ffi::Py_ssize_t;
+        let mut k: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut v: *mut ffi::PyObject = std::ptr::null_mut();
+        // SAFETY: reads one entry of a live dict; the position is only a
+        // guess, checked by the key's identity before the value is used.
+        let found = unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0;
+        if found && k as usize == std.order[i] {
+            // SAFETY: a borrowed reference from the dict, taken as owned.
+            return Some(unsafe { Bound::from_borrowed_ptr(py, v) });
+        }
+    }
+    let key = PyString::intern(py, ATTRS[attr as usize]);
+    match d.get_item(&key) {
         Ok(Some(v)) => Some(v),
-        _ => rec.getattr(k).ok(),
+        _ => rec.getattr(&key).ok(),
     }
 }
 
@@ -102,7 +202,7 @@ fn get<'py>(
 /// path, see `Logger::record`).
 pub fn convert(
     rec: &Bound<'_, PyAny>,
-    blank: impl FnOnce(Level, &str, &str) -> Box<Record>,
+    blank: impl FnOnce(SystemTime, Level, &str, &str) -> Box<Record>,
 ) -> Box<Record> {
     let py = rec.py();
     let dict = match rec
@@ -113,54 +213,60 @@ pub fn convert(
         _ => PyDict::new(py),
     };
     let d = &dict;
-    let level = get(d, rec, intern!(py, "levelno"))
+    let level = get(d, rec, Attr::Levelno)
         .and_then(|l| l.extract::<i64>().ok())
         .map_or(Level::Info, Level::from_number);
-    let name = get(d, rec, intern!(py, "name"));
+    let name = get(d, rec, Attr::Name);
     let name = match name.as_ref().map(|n| n.cast_exact::<PyString>()) {
         Some(Ok(s)) => borrowed(s),
         Some(Err(_)) => Cow::Owned(display(name.as_ref().expect("checked"))),
         None => Cow::Borrowed(""),
     };
-    let msg = get(d, rec, intern!(py, "msg"));
-    let args = get(d, rec, intern!(py, "args"));
+    let msg = get(d, rec, Attr::Msg);
+    let args = get(d, rec, Attr::Args);
     let (message, message_error) = message(rec, msg.as_ref(), args);
-    let mut out = blank(level, &name, &message);
-    if let Some(created) = get(d, rec, intern!(py, "created")) {
-        if let Ok(f) = created.cast::<PyFloat>() {
-            out.time = time_from_secs(f.value());
-        } else if let Ok(f) = created.extract::<f64>() {
-            out.time = time_from_secs(f);
-        }
-    }
-    extras(d, &mut out);
+    let created = get(d, rec, Attr::Created).and_then(|c| match c.cast::<PyFloat>() {
+        Ok(f) => Some(f.value()),
+        Err(_) => c.extract::<f64>().ok(),
+    });
+    let time = created.map_or_else(SystemTime::now, time_from_secs);
+    let mut out = blank(time, level, &name, &message);
+    let mut seen = Default::default();
+    extras(d, &mut out, &mut seen);
     if let Some(err) = message_error {
         out.fields
             .push(("logging_error".to_owned(), Value::Str(err)));
     }
-    let file = get(d, rec, intern!(py, "pathname")).filter(|v| !v.is_none());
+    let file = seen_or_get(&mut seen, d, rec, Attr::Pathname).filter(|v| !v.is_none());
     if let Some(file) = file {
-        let line = get(d, rec, intern!(py, "lineno"))
+        let line = seen_or_get(&mut seen, d, rec, Attr::Lineno)
             .and_then(|l| l.extract::<u32>().ok())
             .unwrap_or(0);
-        let function = get(d, rec, intern!(py, "funcName"))
-            .filter(|f| !f.is_none())
-            .map_or_else(String::new, |f| display(&f));
-        out.location = Some(Box::new(Location {
-            file: display(&file),
-            line,
-            function,
-        }));
+        let function = seen_or_get(&mut seen, d, rec, Attr::FuncName).filter(|f| !f.is_none());
+        let loc = out.location_mut();
+        loc.line = line;
+        push_display(&mut loc.file, &file);
+        if let Some(f) = function {
+            push_display(&mut loc.function, &f);
+        }
     }
-    if let Some(ei) = get(d, rec, intern!(py, "exc_info")).filter(|e| !e.is_none()) {
-        let exc_text = get(d, rec, intern!(py, "exc_text")).filter(|t| !t.is_none());
+    if let Some(ei) = seen_or_get(&mut seen, d, rec, Attr::ExcInfo).filter(|e| !e.is_none()) {
+        let exc_text = seen_or_get(&mut seen, d, rec, Attr::ExcText).filter(|t| !t.is_none());
         out.exception = exception(&ei, exc_text.as_ref());
     }
-    if let Some(si) = get(d, rec, intern!(py, "stack_info")).filter(|s| !s.is_none()) {
+    if let Some(si) = seen_or_get(&mut seen, d, rec, Attr::StackInfo).filter(|s| !s.is_none()) {
         out.stack_trace = Some(display(&si));
     }
-    out.context = context::current(py);
+    context::capture(py, &mut out);
     out
+}
+
+/// Appends `str(obj)`, without a new string when `obj` is a str.
+fn push_display(out: &mut String, obj: &Bound<'_, PyAny>) {
+    match obj.cast_exact::<PyString>() {
+        Ok(s) => out.push_str(&borrowed(s)),
+        Err(_) => out.push_str(&display(obj)),
+    }
 }
 
 /// `record.getMessage()`, without the call in the common case (no args).
@@ -197,24 +303,46 @@ fn message<'a>(
 
 /// Everything in the record's `__dict__` that LogRecord itself does not
 /// set came from `extra=`; `log_type` naming a known type sets the type.
-fn extras(d: &Bound<'_, PyDict>, out: &mut Record) {
-    let py = d.py();
-    let Some(std) = STANDARD.get(py) else {
+/// The walk also keeps the attributes of `ATTRS` it meets in `seen`.
+fn extras<'py>(d: &Bound<'py, PyDict>, out: &mut Record, seen: &mut Seen<'py>) {
+    let Some(std) = STANDARD.get(d.py()) else {
         return;
     };
-    // Str keys with str values (the usual `extra=`) are copied during the
-    // walk; from the first member whose conversion may run Python code
-    // (`__str__`, `__repr__`) on, members wait until after it, so the dict
-    // cannot change under the iteration and the order is kept.
-    let mut found = Vec::new();
+    if !extras_as_json(d, std, out, seen) {
+        out.discard_raw_fields();
+        extras_as_values(d, std, out, seen);
+    }
+}
+
+/// Walks a record's `__dict__` with borrowed references, calling `each`
+/// for every member that is not one of the record's own attributes (of
+/// those, the ones in `ATTRS` go to `seen`); stops when `each` returns
+/// false. `each` must run no Python code.
+fn walk<'py>(
+    d: &Bound<'py, PyDict>,
+    std: &Standard,
+    seen: &mut Seen<'py>,
+    mut each: impl FnMut(Bound<'_, PyAny>, Bound<'_, PyAny>) -> bool,
+) -> bool {
+    let py = d.py();
     let mut pos: ffi::Py_ssize_t = 0;
     let mut k: *mut ffi::PyObject = std::ptr::null_mut();
     let mut v: *mut ffi::PyObject = std::ptr::null_mut();
-    // SAFETY: walks a live dict with borrowed references; the loop body
-    // runs no Python code.
+    let mut next = 0;
+    // SAFETY: walks a live dict with borrowed references; `each` runs no
+    // Python code, so the dict cannot change under the walk.
     while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+        if std.order.get(next) == Some(&(k as usize)) {
+            // A record's own attributes, in the order it set them.
+            if let Some(a) = std.attr_at[next] {
+                // SAFETY: a borrowed reference from the dict, taken as owned.
+                seen[a] = Some(unsafe { Bound::from_borrowed_ptr(py, v) });
+            }
+            next += 1;
+            continue;
+        }
         if std.ptrs.binary_search(&(k as usize)).is_ok() {
-            continue; // the common case: a standard attribute, no refcounting
+            continue;
         }
         // SAFETY: borrowed references from the dict, alive for the walk.
         let (key, value) = unsafe {
@@ -223,29 +351,114 @@ fn extras(d: &Bound<'_, PyDict>, out: &mut Record) {
                 Bound::from_borrowed_ptr(py, v),
             )
         };
-        let (Ok(ks), Ok(vs)) = (key.cast_exact::<PyString>(), value.cast_exact::<PyString>())
-        else {
-            found.push((key, value));
-            continue;
+        if !each(key, value) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The usual `extra=` (str keys; str, int, float, bool or None values)
+/// as JSON text, parsed on the writer (see `Record::json_fields`). False,
+/// with the text unfinished, at the first member that is anything else.
+fn extras_as_json<'py>(
+    d: &Bound<'py, PyDict>,
+    std: &Standard,
+    out: &mut Record,
+    seen: &mut Seen<'py>,
+) -> bool {
+    let mut log_type = None;
+    let mut json = out.json_fields();
+    let all = walk(d, std, seen, |key, value| {
+        let Ok(ks) = key.cast_exact::<PyString>() else {
+            return false;
+        };
+        let name = borrowed(ks);
+        if std.is_name(&name) {
+            return true;
+        }
+        if let Ok(vs) = value.cast_exact::<PyString>() {
+            let text = borrowed(vs);
+            match (name == "log_type")
+                .then(|| LogType::parse(&text))
+                .flatten()
+            {
+                Some(t) => log_type = Some(t),
+                None => json.str(&name, &text),
+            }
+        } else if let Ok(b) = value.cast_exact::<PyBool>() {
+            json.bool(&name, b.is_true());
+        } else if let Ok(f) = value.cast_exact::<PyFloat>() {
+            // NaN and the infinities stay floats for the schema's checks.
+            let f = f.value();
+            if !f.is_finite() {
+                return false;
+            }
+            json.float(&name, f);
+        } else if value.is_exact_instance_of::<PyInt>() {
+            match convert::scalar(&value) {
+                Some(Value::Int(i)) => json.int(&name, i),
+                Some(Value::UInt(u)) => json.uint(&name, u),
+                _ => return false,
+            }
+        } else if value.is_none() {
+            json.null(&name);
+        } else {
+            return false;
+        }
+        true
+    });
+    drop(json);
+    if log_type.is_some() {
+        out.log_type = log_type;
+    }
+    all
+}
+
+/// Any `extra=`, as values. Str keys with str, number, bool or None
+/// values are copied during the walk; from the first member whose
+/// conversion may run Python code (`__str__`, `__repr__`) on, members wait
+/// until after it, so the dict cannot change under the iteration and the
+/// order is kept.
+fn extras_as_values<'py>(
+    d: &Bound<'py, PyDict>,
+    std: &Standard,
+    out: &mut Record,
+    seen: &mut Seen<'py>,
+) {
+    let mut found = Vec::new();
+    walk(d, std, seen, |key, value| {
+        let Ok(ks) = key.cast_exact::<PyString>() else {
+            found.push((key.unbind(), value.unbind()));
+            return true;
         };
         if !found.is_empty() {
-            found.push((key, value)); // after a deferred one: keep the order
-            continue;
+            found.push((key.unbind(), value.unbind())); // keep the order
+            return true;
         }
         let name = borrowed(ks);
         if std.is_name(&name) {
-            continue;
+            return true;
         }
-        let text = borrowed(vs);
-        if name == "log_type" {
-            if let Some(t) = LogType::parse(&text) {
-                out.log_type = Some(t);
-                continue;
+        if let Ok(vs) = value.cast_exact::<PyString>() {
+            let text = borrowed(vs);
+            if name == "log_type" {
+                if let Some(t) = LogType::parse(&text) {
+                    out.log_type = Some(t);
+                    return true;
+                }
             }
+            out.add_str(&name, &text);
+        } else if let Some(v) = convert::scalar(&value) {
+            out.add(&name, v);
+        } else {
+            found.push((key.unbind(), value.unbind()));
         }
-        out.add_str(&name, &text);
-    }
+        true
+    });
+    let py = d.py();
     for (k, v) in found {
+        let (k, v) = (k.into_bound(py), v.into_bound(py));
         if std.contains(&k) {
             continue;
         }

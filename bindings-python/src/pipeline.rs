@@ -11,7 +11,7 @@ use parking_lot::{Mutex, RwLock};
 use pyo3::prelude::*;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How long exit and fork hooks wait for the writer.
 pub const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -133,10 +133,20 @@ impl Pipeline {
 
     /// A record to fill and `push`: a written one with its buffers, when
     /// the logger has one (see `Logger::record`).
-    pub fn record(&self, level: Level, logger: &str, message: &str) -> Box<Record> {
+    pub fn record(
+        &self,
+        time: SystemTime,
+        level: Level,
+        logger: &str,
+        message: &str,
+    ) -> Box<Record> {
         match &self.slot.read().logger {
-            Some(l) => l.record(level, logger, message),
-            None => Box::new(Record::new(level, logger, message)),
+            Some(l) => l.record_at(time, level, logger, message),
+            None => {
+                let mut rec = Box::new(Record::new(level, logger, message));
+                rec.time = time;
+                rec
+            }
         }
     }
 

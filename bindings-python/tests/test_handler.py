@@ -67,6 +67,39 @@ def test_extra_keeps_its_order_and_reused_records_carry_nothing_over(
             assert r["n"] == i
 
 
+def test_scalar_extras_come_out_alike_with_or_without_other_values(
+    file_handler: logfort.Handler, log_file: Path
+) -> None:
+    # Only scalars: written as JSON at the call. With a list among them:
+    # converted to values. The lines must not tell the two apart.
+    scalars = {
+        "s": 'q"uo\\te\n\u00e9\U0001f600\x01',
+        "lone": "a\ud800b",
+        "i": -7,
+        "u": 2**63,
+        "big": 2**70,
+        "f": 0.1,
+        "neg0": -0.0,
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "t": True,
+        "n": None,
+    }
+    file_handler.handle(make_record("m", extra=scalars))
+    file_handler.handle(make_record("m", extra={**scalars, "list": [1]}))
+    file_handler.flush()
+    head = (
+        '{"timestamp":"' + FIXED_TIMESTAMP + '","level":"INFO","logger":"app.test","message":"m",'
+    )
+    fields = (
+        '"s":"q\\"uo\\\\te\\n\u00e9\U0001f600\\u0001","lone":"a\\\\ud800b","i":-7,'
+        '"u":9223372036854775808,"big":"1180591620717411303424","f":0.1,"neg0":-0.0,'
+        '"nan":"NaN","inf":"-Infinity","t":true,"n":null'
+    )
+    tail = ',"file":"/srv/app/views.py","line":42,"function":"login","schema_version":"1.0"}'
+    assert read_lines(log_file) == [head + fields + tail, head + fields + ',"list":[1]' + tail]
+
+
 def test_levels_map_to_the_shared_scale(file_handler: logfort.Handler, log_file: Path) -> None:
     for lvl in (5, 10, 20, 25, 30, 35, 40, 50):
         file_handler.handle(make_record(f"n{lvl}", level=lvl))

@@ -52,9 +52,9 @@ __all__ = [
 TRACE = 5
 NOTICE = 25
 
-_STANDARD = sorted(
-    set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
-)
+# In the order a record's __init__ sets them: the native walk expects it.
+_BLANK = logging.LogRecord("", 0, "", 0, "", (), None).__dict__
+_STANDARD = [*_BLANK, *(n for n in ("message", "asctime") if n not in _BLANK)]
 _native._init(context._VAR, _STANDARD)
 atexit.register(_native._at_exit)
 if hasattr(os, "register_at_fork"):
