@@ -208,8 +208,7 @@ unsafe extern "C" fn log(env: sys::napi_env, info: sys::napi_callback_info) -> s
         } else {
             Some(
                 unwrap::<Context>(env, argv[4], &CONTEXT_TAG)
-                    .ok_or(c"logfort: not a context handle")?
-                    .clone(),
+                    .ok_or(c"logfort: not a context handle")?,
             )
         };
         let mut rec = with_string(env, argv[2], |m| channel.record(level, m, context))

@@ -161,11 +161,13 @@ pub struct ChannelCore {
 
 impl ChannelCore {
     /// A pooled record; its fields follow with `set_fields`.
-    pub fn record(&self, level: u32, message: &str, context: Option<Arc<Context>>) -> Box<Record> {
+    pub fn record(&self, level: u32, message: &str, context: Option<&Arc<Context>>) -> Box<Record> {
         let mut rec = self
             .logger
             .record(Level::from_number(level as i64), &self.name, message);
-        rec.context = context;
+        if let Some(c) = context {
+            rec.set_context(c);
+        }
         rec
     }
 
@@ -246,9 +248,7 @@ impl Channel {
         context: Option<&NativeContext>,
         extra: Extra,
     ) -> Result<()> {
-        let mut rec = self
-            .core
-            .record(level, &message, context.map(|c| c.inner.clone()));
+        let mut rec = self.core.record(level, &message, context.map(|c| &c.inner));
         self.core.set_fields(&mut rec, fields.as_deref());
         if let Some(t) = extra.time.filter(|t| t.is_finite() && *t >= 0.0) {
             rec.time = UNIX_EPOCH + Duration::from_micros((t * 1000.0).round() as u64);

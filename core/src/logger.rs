@@ -11,7 +11,7 @@ use crate::level::Level;
 use crate::mask::Masker;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::pipeline;
-use crate::record::Record;
+use crate::record::{Record, Slots};
 use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
@@ -129,6 +129,7 @@ impl Logger {
             inflight: inflight.clone(),
             spent: spent_tx,
             returning: Vec::with_capacity(CHUNK),
+            slots: Slots::default(),
         };
         let thread = std::thread::Builder::new()
             .name("logfort-writer".into())

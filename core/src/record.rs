@@ -91,8 +91,18 @@ pub struct Record {
     pub(crate) spare_location: Option<Box<Location>>,
     /// The context of the last use, for `set_context`.
     pub(crate) spare_context: Option<Arc<Context>>,
-    /// Every field was parsed from `raw_fields`, on the writer.
-    pub(crate) fields_from_raw: bool,
+    /// `fields` and `spare` are the writer's (`resolve_raw_in`) until
+    /// `return_slots`.
+    pub(crate) slots_lent: bool,
+}
+
+/// Field slots a writer lends to the records whose fields it parses from
+/// caller JSON: they stay in the writer's cache, where a record's own
+/// slots, last touched a queue's length of records ago, would not.
+#[derive(Default)]
+pub(crate) struct Slots {
+    fields: Vec<(String, Value)>,
+    spare: Vec<(String, Value)>,
 }
 
 impl Record {
@@ -115,14 +125,11 @@ impl Record {
             spare_raw: String::new(),
             spare_location: None,
             spare_context: None,
-            fields_from_raw: false,
+            slots_lent: false,
         }
     }
 
     /// Empties a written record for its next use, keeping its buffers.
-    /// Whichever thread wrote the fields last does it, while they are in
-    /// its cache: the caller's `reset` for fields it filled itself, the
-    /// writer (`recycle_if_parsed`) for fields it parsed from caller JSON.
     pub(crate) fn recycle(&mut self) {
         // Last field first onto the stack, so that `pop` hands slots back
         // in the order the last caller filled them: a field finds its own.
@@ -131,7 +138,6 @@ impl Record {
                 self.spare.push((k, v));
             }
         }
-        self.fields_from_raw = false;
         if let Some(raw) = self.raw_fields.take() {
             self.spare_raw = raw;
         }
@@ -145,12 +151,6 @@ impl Record {
         self.exception = None;
         self.stack_trace = None;
         self.schema_errors.clear();
-    }
-
-    pub(crate) fn recycle_if_parsed(&mut self) {
-        if self.fields_from_raw {
-            self.recycle();
-        }
     }
 
     /// Stamps a written record for a new call (see `Logger::record`).
@@ -289,7 +289,6 @@ impl Record {
     /// The buffer kept goes back with the record to its caller.
     pub fn resolve_raw(&mut self) {
         if let Some(raw) = self.raw_fields.take() {
-            self.fields_from_raw = self.fields.is_empty();
             if !crate::value::parse_object_into(&raw, &mut self.fields, &mut self.spare) {
                 match Value::parse_json(&raw) {
                     Value::Object(members) => self.fields.extend(members),
@@ -302,6 +301,35 @@ impl Record {
         for (_, v) in &mut self.fields {
             v.resolve_raw();
         }
+    }
+
+    /// `resolve_raw` on the writer: a record whose fields are all caller
+    /// JSON is parsed into the writer's `slots`, held until `return_slots`.
+    pub(crate) fn resolve_raw_in(&mut self, slots: &mut Slots) {
+        if self.raw_fields.is_some() && self.fields.is_empty() && !self.slots_lent {
+            std::mem::swap(&mut self.fields, &mut slots.fields);
+            std::mem::swap(&mut self.spare, &mut slots.spare);
+            self.slots_lent = true;
+        }
+        self.resolve_raw();
+    }
+
+    /// Gives the writer back the slots `resolve_raw_in` lent, emptied for
+    /// the next record; the record gets its own back.
+    pub(crate) fn return_slots(&mut self, slots: &mut Slots) {
+        if !std::mem::take(&mut self.slots_lent) {
+            return;
+        }
+        while let Some((k, v)) = self.fields.pop() {
+            if self.spare.len() < SPARE && k.capacity() <= SPARE_BYTES && v.reusable() {
+                self.spare.push((k, v));
+            }
+        }
+        if self.fields.capacity() > 64 {
+            self.fields = Vec::new();
+        }
+        std::mem::swap(&mut self.fields, &mut slots.fields);
+        std::mem::swap(&mut self.spare, &mut slots.spare);
     }
 }
 
@@ -465,22 +493,41 @@ mod tests {
         );
         rec.json_fields().str("dropped", "x");
         rec.discard_raw_fields();
-        assert_eq!((rec.raw_fields.as_deref(), rec.spare_raw.as_str()), (None, ""));
+        assert_eq!(
+            (rec.raw_fields.as_deref(), rec.spare_raw.as_str()),
+            (None, "")
+        );
     }
 
     #[test]
-    fn parsed_fields_are_recycled_by_the_writer_and_others_are_not() {
-        let mut parsed = Record::new(Level::Info, "l", "m");
-        parsed.json_fields().str("k", "v");
-        parsed.resolve_raw();
-        parsed.recycle_if_parsed();
-        assert!(parsed.fields.is_empty() && !parsed.spare.is_empty());
+    fn caller_json_is_parsed_into_the_writers_slots_and_they_come_back() {
+        let mut slots = Slots::default();
+        let mut rec = Record::new(Level::Info, "l", "m");
+        rec.json_fields().str("k", "v");
+        rec.resolve_raw_in(&mut slots);
+        assert_eq!(rec.fields, vec![("k".to_owned(), Value::from("v"))]);
+        let key_buf = rec.fields[0].0.as_ptr();
+        rec.return_slots(&mut slots);
+        assert!(
+            rec.fields.is_empty() && rec.spare.is_empty(),
+            "its own, untouched"
+        );
+        assert!(slots.fields.is_empty() && slots.spare.len() >= 1);
 
-        let mut own = Record::new(Level::Info, "l", "m").field("k", "v");
-        own.json_fields().str("k2", "v2");
-        own.resolve_raw();
-        own.recycle_if_parsed();
-        assert_eq!(own.fields.len(), 2, "the caller's own fields wait for its reset");
+        // The next record's fields land in the same buffers.
+        let mut next = Record::new(Level::Info, "l", "m");
+        next.json_fields().str("k", "w");
+        next.resolve_raw_in(&mut slots);
+        assert_eq!(next.fields, vec![("k".to_owned(), Value::from("w"))]);
+        assert_eq!(next.fields[0].0.as_ptr(), key_buf);
+        next.return_slots(&mut slots);
+
+        // Fields of the caller's own stay in the record's slots.
+        let mut own = Record::new(Level::Info, "l", "m").field("a", 1);
+        own.json_fields().str("b", "x");
+        own.resolve_raw_in(&mut slots);
+        own.return_slots(&mut slots);
+        assert_eq!(own.fields.len(), 2);
     }
 
     #[test]

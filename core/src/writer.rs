@@ -6,7 +6,7 @@ use crate::encode::Encoder;
 use crate::level::Level;
 use crate::logger::{Chunk, CHUNK};
 use crate::metrics::{Counters, SinkStats};
-use crate::record::Record;
+use crate::record::{Record, Slots};
 use crate::sink::{Losses, Sink};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
@@ -65,6 +65,8 @@ pub(crate) struct Writer {
     pub spent: Sender<Chunk>,
     /// Written records gathered for the next chunk to `spent`.
     pub returning: Chunk,
+    /// Field slots for records whose fields are caller JSON.
+    pub slots: Slots,
 }
 
 struct State {
@@ -171,15 +173,15 @@ impl Writer {
     }
 
     fn process(&mut self, mut rec: Box<Record>, st: &mut State) {
-        rec.resolve_raw();
+        rec.resolve_raw_in(&mut self.slots);
         if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
             self.emit(&rec, st);
         }
         for stage in &mut self.stages {
             stage.after(&mut rec);
         }
+        rec.return_slots(&mut self.slots);
         rec.trim();
-        rec.recycle_if_parsed();
         self.returning.push(rec);
         if self.returning.len() == CHUNK {
             let chunk = std::mem::replace(&mut self.returning, Vec::with_capacity(CHUNK));
