@@ -25,7 +25,7 @@ fn defaults_without_document_or_environment() {
     assert_eq!(
         c.queue,
         QueueConfig {
-            capacity: 16_384,
+            capacity: 4_096,
             overflow: Overflow::Block
         }
     );
