@@ -91,9 +91,6 @@ pub struct Record {
     pub(crate) spare_location: Option<Box<Location>>,
     /// The context of the last use, for `set_context`.
     pub(crate) spare_context: Option<Arc<Context>>,
-    /// `fields` and `spare` are the writer's (`resolve_raw_in`) until
-    /// `return_slots`.
-    pub(crate) slots_lent: bool,
 }
 
 /// Field slots a writer lends to the records whose fields it parses from
@@ -125,19 +122,12 @@ impl Record {
             spare_raw: String::new(),
             spare_location: None,
             spare_context: None,
-            slots_lent: false,
         }
     }
 
     /// Empties a written record for its next use, keeping its buffers.
-    pub(crate) fn recycle(&mut self) {
-        // Last field first onto the stack, so that `pop` hands slots back
-        // in the order the last caller filled them: a field finds its own.
-        while let Some((k, v)) = self.fields.pop() {
-            if self.spare.len() < SPARE && k.capacity() <= SPARE_BYTES && v.reusable() {
-                self.spare.push((k, v));
-            }
-        }
+    fn recycle(&mut self) {
+        keep_slots(&mut self.fields, &mut self.spare);
         if let Some(raw) = self.raw_fields.take() {
             self.spare_raw = raw;
         }
@@ -303,33 +293,37 @@ impl Record {
         }
     }
 
-    /// `resolve_raw` on the writer: a record whose fields are all caller
-    /// JSON is parsed into the writer's `slots`, held until `return_slots`.
-    pub(crate) fn resolve_raw_in(&mut self, slots: &mut Slots) {
-        if self.raw_fields.is_some() && self.fields.is_empty() && !self.slots_lent {
-            std::mem::swap(&mut self.fields, &mut slots.fields);
-            std::mem::swap(&mut self.spare, &mut slots.spare);
-            self.slots_lent = true;
+    /// On the writer, before `resolve_raw`: a record whose fields are all
+    /// caller JSON takes the writer's `slots` to parse them into, until
+    /// `return_slots`. True when it took them.
+    pub(crate) fn borrow_slots(&mut self, slots: &mut Slots) -> bool {
+        if self.raw_fields.is_none() || !self.fields.is_empty() {
+            return false;
         }
-        self.resolve_raw();
+        std::mem::swap(&mut self.fields, &mut slots.fields);
+        std::mem::swap(&mut self.spare, &mut slots.spare);
+        true
     }
 
-    /// Gives the writer back the slots `resolve_raw_in` lent, emptied for
-    /// the next record; the record gets its own back.
+    /// Gives back, emptied for the next record, the slots `borrow_slots`
+    /// took; the record gets its own back.
     pub(crate) fn return_slots(&mut self, slots: &mut Slots) {
-        if !std::mem::take(&mut self.slots_lent) {
-            return;
-        }
-        while let Some((k, v)) = self.fields.pop() {
-            if self.spare.len() < SPARE && k.capacity() <= SPARE_BYTES && v.reusable() {
-                self.spare.push((k, v));
-            }
-        }
+        keep_slots(&mut self.fields, &mut self.spare);
         if self.fields.capacity() > 64 {
             self.fields = Vec::new();
         }
         std::mem::swap(&mut self.fields, &mut slots.fields);
         std::mem::swap(&mut self.spare, &mut slots.spare);
+    }
+}
+
+/// Moves `fields` onto `spare` for reuse, last field first, so that `pop`
+/// hands slots back in the order they were filled: a field finds its own.
+fn keep_slots(fields: &mut Vec<(String, Value)>, spare: &mut Vec<(String, Value)>) {
+    while let Some((k, v)) = fields.pop() {
+        if spare.len() < SPARE && k.capacity() <= SPARE_BYTES && v.reusable() {
+            spare.push((k, v));
+        }
     }
 }
 
@@ -504,7 +498,8 @@ mod tests {
         let mut slots = Slots::default();
         let mut rec = Record::new(Level::Info, "l", "m");
         rec.json_fields().str("k", "v");
-        rec.resolve_raw_in(&mut slots);
+        assert!(rec.borrow_slots(&mut slots));
+        rec.resolve_raw();
         assert_eq!(rec.fields, vec![("k".to_owned(), Value::from("v"))]);
         let key_buf = rec.fields[0].0.as_ptr();
         rec.return_slots(&mut slots);
@@ -517,7 +512,8 @@ mod tests {
         // The next record's fields land in the same buffers.
         let mut next = Record::new(Level::Info, "l", "m");
         next.json_fields().str("k", "w");
-        next.resolve_raw_in(&mut slots);
+        assert!(next.borrow_slots(&mut slots));
+        next.resolve_raw();
         assert_eq!(next.fields, vec![("k".to_owned(), Value::from("w"))]);
         assert_eq!(next.fields[0].0.as_ptr(), key_buf);
         next.return_slots(&mut slots);
@@ -525,8 +521,8 @@ mod tests {
         // Fields of the caller's own stay in the record's slots.
         let mut own = Record::new(Level::Info, "l", "m").field("a", 1);
         own.json_fields().str("b", "x");
-        own.resolve_raw_in(&mut slots);
-        own.return_slots(&mut slots);
+        assert!(!own.borrow_slots(&mut slots));
+        own.resolve_raw();
         assert_eq!(own.fields.len(), 2);
     }
 

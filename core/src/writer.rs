@@ -173,14 +173,17 @@ impl Writer {
     }
 
     fn process(&mut self, mut rec: Box<Record>, st: &mut State) {
-        rec.resolve_raw_in(&mut self.slots);
+        let borrowed = rec.borrow_slots(&mut self.slots);
+        rec.resolve_raw();
         if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
             self.emit(&rec, st);
         }
         for stage in &mut self.stages {
             stage.after(&mut rec);
         }
-        rec.return_slots(&mut self.slots);
+        if borrowed {
+            rec.return_slots(&mut self.slots);
+        }
         rec.trim();
         self.returning.push(rec);
         if self.returning.len() == CHUNK {

@@ -369,6 +369,65 @@ fn reused_records_carry_nothing_over_from_their_last_use() {
 }
 
 #[test]
+fn caller_json_and_slot_fields_mixed_in_one_stream_stay_with_their_records() {
+    use logfort_core::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let logger = Logger::new(file_config(&path, "")).unwrap();
+    for i in 0..3_000u32 {
+        if i % 250 == 0 {
+            logger.flush(Duration::from_secs(10)).unwrap();
+        }
+        let mut rec = logger.record(Level::Info, "l", "m");
+        match i % 4 {
+            0 => {
+                let mut json = rec.json_fields();
+                json.int("n", i.into());
+                json.str("token", "tok-secret");
+                json.str("json_only", "a");
+            }
+            1 => {
+                rec.add("n", Value::Int(i.into()));
+                rec.json_fields().str("both", "b");
+            }
+            2 => rec.add("n", Value::Int(i.into())),
+            _ => rec.json_fields().int("n", i.into()),
+        }
+        logger.log(rec).unwrap();
+    }
+    logger.flush(Duration::from_secs(10)).unwrap();
+    let got = lines(&path);
+    assert_eq!(got.len(), 3_000);
+    for (i, line) in got.iter().enumerate() {
+        let fields: Vec<(&str, &serde_json::Value)> = line
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "timestamp" | "level" | "logger" | "message" | "schema_version"
+                )
+            })
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        let n = serde_json::json!(i);
+        let (masked, a, b) = (
+            serde_json::json!("***MASKED***"),
+            serde_json::json!("a"),
+            serde_json::json!("b"),
+        );
+        // (serde_json's map sorts keys: order is checked by other tests.)
+        let want: Vec<(&str, &serde_json::Value)> = match i % 4 {
+            0 => vec![("json_only", &a), ("n", &n), ("token", &masked)],
+            1 => vec![("both", &b), ("n", &n)],
+            _ => vec![("n", &n)],
+        };
+        assert_eq!(fields, want, "line {i}");
+    }
+}
+
+#[test]
 fn two_loggers_on_one_thread_keep_their_records_apart() {
     use logfort_core::Value;
     let dir = tempfile::tempdir().unwrap();
