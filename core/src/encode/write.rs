@@ -140,6 +140,9 @@ pub fn uint(out: &mut Vec<u8>, u: u64) {
 /// Finite floats as JSON numbers; NaN and the infinities as strings,
 /// since JSON has no spelling for them.
 pub fn float(out: &mut Vec<u8>, f: f64) {
+    if short_decimal(out, f) {
+        return;
+    }
     if f.is_finite() {
         out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
     } else if f.is_nan() {
@@ -149,6 +152,50 @@ pub fn float(out: &mut Vec<u8>, f: f64) {
     } else {
         out.extend_from_slice(b"\"-Infinity\"");
     }
+}
+
+/// Writes `f` as `ryu` would when it has at most four decimals (`12.5`,
+/// `0.25`, `3.0`, the usual measured values), with integer arithmetic;
+/// false, writing nothing, for any other float.
+///
+/// Why it is exact: `m / 10^k` is the correctly rounded value of the
+/// decimal, so the check below proves the text reads back as `f`. With
+/// `m < 2^52`, a unit in the last place of `f` is under `10^-k`, so no
+/// other decimal of at most `k` places reads back as `f`: once trailing
+/// zeros are gone this is the shortest text, the one `ryu` writes.
+fn short_decimal(out: &mut Vec<u8>, f: f64) -> bool {
+    const POW10: [f64; 5] = [1.0, 10.0, 100.0, 1_000.0, 10_000.0];
+    const LIMIT: f64 = (1u64 << 52) as f64;
+    let a = f.abs();
+    let Some(mut k) = (0..POW10.len()).find(|&k| (a * POW10[k]).fract() == 0.0) else {
+        return false;
+    };
+    let scaled = a * POW10[k];
+    if scaled >= LIMIT {
+        return false; // (NaN and the infinities have no fraction of 0)
+    }
+    let mut m = scaled as u64;
+    while k > 0 && matches!(m % 10, 0) {
+        m /= 10;
+        k -= 1;
+    }
+    if m as f64 / POW10[k] != a {
+        return false;
+    }
+    if f.is_sign_negative() {
+        out.push(b'-');
+    }
+    let unit = 10u64.pow(k as u32);
+    out.extend_from_slice(itoa::Buffer::new().format(m / unit).as_bytes());
+    out.push(b'.');
+    if k == 0 {
+        out.push(b'0');
+    } else {
+        // The fraction zero-padded: the digits of `unit + frac` after its 1.
+        let mut buf = itoa::Buffer::new();
+        out.extend_from_slice(&buf.format(m % unit + unit).as_bytes()[1..]);
+    }
+    true
 }
 
 /// Writes a value; structures nested deeper than `MAX_DEPTH` are cut.
@@ -198,12 +245,15 @@ const MAX_RFC3339_SECS: u64 = 253_402_300_799;
 /// Clamps a time into what RFC 3339 can spell, so that a clock before 1970
 /// or a bogus timestamp from a binding never fails a record.
 pub fn clamp_time(t: SystemTime) -> SystemTime {
+    UNIX_EPOCH + since_epoch(t)
+}
+
+/// `clamp_time` as the time since the epoch.
+fn since_epoch(t: SystemTime) -> Duration {
     match t.duration_since(UNIX_EPOCH) {
-        Err(_) => UNIX_EPOCH,
-        Ok(d) if d.as_secs() > MAX_RFC3339_SECS => {
-            UNIX_EPOCH + Duration::new(MAX_RFC3339_SECS, 999_999_000)
-        }
-        Ok(_) => t,
+        Err(_) => Duration::ZERO,
+        Ok(d) if d.as_secs() > MAX_RFC3339_SECS => Duration::new(MAX_RFC3339_SECS, 999_999_000),
+        Ok(d) => d,
     }
 }
 
@@ -218,8 +268,8 @@ pub fn rfc3339_micros(out: &mut Vec<u8>, t: SystemTime) {
         /// Seconds since the epoch plus one (0: nothing yet), and their text.
         static SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((0, [0; 19])) };
     }
-    let t = clamp_time(t);
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = since_epoch(t);
+    let t = UNIX_EPOCH + d;
     let key = d.as_secs() + 1;
     let prefix = SECOND
         .try_with(|c| {
@@ -266,6 +316,74 @@ mod tests {
         let mut out = Vec::new();
         string(&mut out, input);
         String::from_utf8(out).unwrap()
+    }
+
+    fn floats_alike(f: f64) {
+        let mut ours = Vec::new();
+        float(&mut ours, f);
+        let want = if f.is_finite() {
+            ryu::Buffer::new().format_finite(f).to_owned()
+        } else {
+            String::from_utf8(ours.clone()).unwrap() // strings, checked elsewhere
+        };
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            want,
+            "{f:e} ({:#x})",
+            f.to_bits()
+        );
+    }
+
+    #[test]
+    fn short_decimals_are_written_as_ryu_writes_them() {
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            12.5,
+            0.1,
+            0.2,
+            0.3,
+            0.25,
+            0.0001,
+            0.00015,
+            1e-5,
+            99.99,
+            1e15,
+            4503599627370495.0,
+            4503599627370496.0,
+            9007199254740993.0,
+            123456789.1234,
+            1234567890123.4567,
+            0.1 + 0.2,
+            2.5e-4,
+            1e21,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ] {
+            floats_alike(f);
+            floats_alike(-f);
+        }
+        let taken = |f: f64| short_decimal(&mut Vec::new(), f);
+        assert!(taken(12.5) && taken(-0.0) && taken(0.0001) && taken(1e15));
+        assert!(!taken(0.1 + 0.2) && !taken(1e-5) && !taken(1e16) && !taken(f64::NAN));
+        let mut m: u64 = 1;
+        for _ in 0..200_000 {
+            // Decimals with up to six places across the whole range.
+            m = m.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let k = (m >> 60) % 7;
+            let v = (m >> 8) % 10u64.pow(1 + (m % 15) as u32);
+            floats_alike(v as f64 / 10f64.powi(k as i32));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_float_is_written_as_ryu_writes_it(bits in proptest::num::u64::ANY) {
+            floats_alike(f64::from_bits(bits));
+        }
     }
 
     #[test]
