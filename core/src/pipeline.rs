@@ -94,6 +94,9 @@ impl Formatter {
         for rec in extra {
             out.extend(self.format(rec).unwrap_or_default());
         }
+        for stage in &mut self.stages {
+            stage.publish();
+        }
         (!out.is_empty()).then_some(out)
     }
 

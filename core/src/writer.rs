@@ -39,6 +39,9 @@ pub trait Stage: Send {
     /// Called for every record once it is written (or dropped), before
     /// the next is applied: a stage takes back what it lent the record.
     fn after(&mut self, _rec: &mut Record) {}
+    /// Makes what the stage counted on its own visible in its metrics.
+    /// Called at the end of every batch, so before a flush returns.
+    fn publish(&mut self) {}
 }
 
 pub(crate) struct Output {
@@ -227,6 +230,9 @@ impl Writer {
     }
 
     fn end_batch(&mut self, st: &mut State) {
+        for stage in &mut self.stages {
+            stage.publish();
+        }
         let dropped = self.counters.dropped_unreported.swap(0, Relaxed);
         if dropped > 0 {
             let rec = Record::new(Level::Warning, "logfort", "logfort.dropped")

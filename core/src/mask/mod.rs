@@ -461,6 +461,10 @@ impl Stage for MaskStage {
     fn after(&mut self, rec: &mut Record) {
         walk::restore(rec, &mut self.memo);
     }
+
+    fn publish(&mut self) {
+        walk::publish(&self.masker, &mut self.memo);
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,9 @@ pub struct Memo {
     clean_context: Option<Arc<Context>>,
     /// Texts lent to the record being masked: where, and which slot.
     lent: Vec<(Spot, usize)>,
+    /// Counts per rule not yet added to the masker's counters (`publish`):
+    /// a remembered text replays its counts here, not as atomic adds.
+    pending: Vec<u64>,
 }
 
 /// Where in a record a lent text sits.
@@ -76,6 +79,7 @@ impl Memo {
             texts: (0..TEXT_SLOTS).map(|_| None).collect(),
             clean_context: None,
             lent: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -109,7 +113,7 @@ fn text(m: &Masker, s: &mut String, cache: &mut Memo, spot: Option<Spot>) -> boo
     }
     if let Some(seen) = slot.as_mut().filter(|t| t.hash == h && t.text == *s) {
         for &(rule, n) in &seen.counts {
-            m.add(rule, n);
+            add_pending(&mut cache.pending, rule, n);
         }
         return match &mut seen.masked {
             Some(masked) => {
@@ -167,6 +171,20 @@ fn string(m: &Masker, s: &mut String) -> bool {
 fn set(s: &mut String, text: &str) {
     s.clear();
     s.push_str(text);
+}
+
+fn add_pending(pending: &mut Vec<u64>, rule: usize, n: u64) {
+    if pending.len() <= rule {
+        pending.resize(rule + 1, 0);
+    }
+    pending[rule] += n;
+}
+
+/// Adds the counts `cache` holds to the masker's counters.
+pub fn publish(m: &Masker, cache: &mut Memo) {
+    for (rule, n) in cache.pending.iter_mut().enumerate() {
+        m.add(rule, std::mem::take(n));
+    }
 }
 
 /// Takes back the texts `record` lent to `rec` (see `Memo`). An entry
@@ -256,7 +274,11 @@ fn member(
                 Value::Str(s) => set(s, MASK),
                 _ => *v = Value::Str(MASK.to_owned()),
             }
-            m.add(SENSITIVE_KEY, 1);
+            if cache.enabled {
+                add_pending(&mut cache.pending, SENSITIVE_KEY, 1);
+            } else {
+                m.add(SENSITIVE_KEY, 1);
+            }
             true
         }
     } else {
