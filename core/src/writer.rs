@@ -78,6 +78,8 @@ struct State {
     pending: Vec<u64>,
     last_report: Vec<Option<Instant>>,
     unreported_errors: Vec<u64>,
+    /// Records written since the counter was last updated (`end_batch`).
+    written: u64,
 }
 
 impl Writer {
@@ -87,6 +89,7 @@ impl Writer {
             pending: vec![0; self.outputs.len()],
             last_report: vec![None; self.outputs.len()],
             unreported_errors: vec![0; self.outputs.len()],
+            written: 0,
         };
         let mut batch: Vec<Msg> = Vec::with_capacity(BATCH);
         loop {
@@ -226,7 +229,7 @@ impl Writer {
                 Err(e) => account(&mut *out.sink, &self.sink_stats[i], i, 1, Err(e), st),
             }
         }
-        self.counters.written.fetch_add(1, Relaxed);
+        st.written += 1;
     }
 
     fn end_batch(&mut self, st: &mut State) {
@@ -252,6 +255,9 @@ impl Writer {
                 st,
             );
         }
+        self.counters
+            .written
+            .fetch_add(std::mem::take(&mut st.written), Relaxed);
         self.counters
             .queue_depth
             .store(self.rx.len() as u64, Relaxed);
