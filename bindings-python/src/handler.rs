@@ -78,9 +78,7 @@ impl PyFormatter {
     fn format(&self, record: &Bound<'_, PyAny>) -> Option<String> {
         let py = record.py();
         let rec = logrecord::convert(record, |time, level, name, msg| {
-            let mut rec = Box::new(logfort_core::Record::new(level, name, msg));
-            rec.time = time;
-            rec
+            Box::new(logfort_core::Record::new_at(time, level, name, msg))
         });
         let line = py.detach(|| self.inner.lock().format(*rec))?;
         let mut s = String::from_utf8(line)

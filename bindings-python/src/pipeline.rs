@@ -142,11 +142,7 @@ impl Pipeline {
     ) -> Box<Record> {
         match &self.slot.read().logger {
             Some(l) => l.record_at(time, level, logger, message),
-            None => {
-                let mut rec = Box::new(Record::new(level, logger, message));
-                rec.time = time;
-                rec
-            }
+            None => Box::new(Record::new_at(time, level, logger, message)),
         }
     }
 

@@ -251,11 +251,7 @@ impl Logger {
                 rec.reset(time, level, logger, message);
                 rec
             }
-            _ => {
-                let mut rec = Box::new(Record::new(level, logger, message));
-                rec.time = time;
-                rec
-            }
+            _ => Box::new(Record::new_at(time, level, logger, message)),
         }
     }
 

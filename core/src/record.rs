@@ -105,8 +105,18 @@ pub(crate) struct Slots {
 impl Record {
     /// A record stamped with the current time.
     pub fn new(level: Level, logger: impl Into<String>, message: impl Into<String>) -> Record {
+        Record::new_at(SystemTime::now(), level, logger, message)
+    }
+
+    /// A record stamped with a time the caller already has.
+    pub fn new_at(
+        time: SystemTime,
+        level: Level,
+        logger: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Record {
         Record {
-            time: SystemTime::now(),
+            time,
             level,
             logger: logger.into(),
             message: message.into(),
