@@ -379,10 +379,7 @@ fn extras_as_json<'py>(
         }
         if let Ok(vs) = value.cast_exact::<PyString>() {
             let text = borrowed(vs);
-            match (name == "log_type")
-                .then(|| LogType::parse(&text))
-                .flatten()
-            {
+            match as_log_type(&name, &text) {
                 Some(t) => log_type = Some(t),
                 None => json.str(&name, &text),
             }
@@ -442,13 +439,10 @@ fn extras_as_values<'py>(
         }
         if let Ok(vs) = value.cast_exact::<PyString>() {
             let text = borrowed(vs);
-            if name == "log_type" {
-                if let Some(t) = LogType::parse(&text) {
-                    out.log_type = Some(t);
-                    return true;
-                }
+            match as_log_type(&name, &text) {
+                Some(t) => out.log_type = Some(t),
+                None => out.add_str(&name, &text),
             }
-            out.add_str(&name, &text);
         } else if let Some(v) = convert::scalar(&value) {
             out.add(&name, v);
         } else {
@@ -462,21 +456,19 @@ fn extras_as_values<'py>(
         if std.contains(&k) {
             continue;
         }
-        let is_log_type = k
-            .cast_exact::<PyString>()
-            .is_ok_and(|s| borrowed(s) == "log_type");
-        if is_log_type {
-            if let Some(t) = v
-                .cast::<PyString>()
-                .ok()
-                .and_then(|s| LogType::parse(&borrowed(s)))
-            {
-                out.log_type = Some(t);
-                continue;
-            }
+        let named = (k.cast_exact::<PyString>().ok())
+            .zip(v.cast::<PyString>().ok())
+            .and_then(|(k, v)| as_log_type(&borrowed(k), &borrowed(v)));
+        match named {
+            Some(t) => out.log_type = Some(t),
+            None => convert::add_field(out, &k, &v),
         }
-        convert::add_field(out, &k, &v);
     }
+}
+
+/// The type an `extra={"log_type": ...}` names, if it names a known one.
+fn as_log_type(name: &str, text: &str) -> Option<LogType> {
+    (name == "log_type").then(|| LogType::parse(text)).flatten()
 }
 
 /// `exc_info` (a `(type, value, traceback)` tuple, or an exception) as the

@@ -1,5 +1,6 @@
 //! The record: everything the caller captured, owned, ready to cross the
-//! queue. Nothing here formats or allocates beyond the caller's own data.
+//! queue. Nothing here encodes a line or allocates beyond the caller's own
+//! data (`JsonFields` is a capture form: the caller's fields as JSON).
 
 use crate::encode::write;
 use std::sync::Arc;
@@ -135,8 +136,9 @@ impl Record {
         }
     }
 
-    /// Empties a written record for its next use, keeping its buffers.
-    fn recycle(&mut self) {
+    /// Empties a written record for a new call, keeping its buffers, and
+    /// stamps it (see `Logger::record`).
+    pub(crate) fn reset(&mut self, time: SystemTime, level: Level, logger: &str, message: &str) {
         keep_slots(&mut self.fields, &mut self.spare);
         if let Some(raw) = self.raw_fields.take() {
             self.spare_raw = raw;
@@ -151,11 +153,6 @@ impl Record {
         self.exception = None;
         self.stack_trace = None;
         self.schema_errors.clear();
-    }
-
-    /// Stamps a written record for a new call (see `Logger::record`).
-    pub(crate) fn reset(&mut self, time: SystemTime, level: Level, logger: &str, message: &str) {
-        self.recycle();
         self.time = time;
         self.level = level;
         self.logger.clear();

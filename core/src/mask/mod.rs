@@ -436,8 +436,8 @@ pub fn for_config(config: &MaskConfig) -> Result<Option<Arc<Masker>>> {
     }
 }
 
-/// The writer stage that masks every record, remembering which field
-/// keys it has already judged.
+/// The writer stage that masks every record, remembering the keys it has
+/// judged and the short texts it has masked (`walk::Memo`).
 pub struct MaskStage {
     masker: Arc<Masker>,
     memo: walk::Memo,
