@@ -3,6 +3,7 @@
 //! them. Pure Rust; the bindings live elsewhere.
 
 pub mod audit;
+pub mod capture;
 pub mod chain;
 pub mod config;
 pub mod context;
@@ -15,11 +16,13 @@ pub mod metrics;
 pub mod monitor;
 pub mod pipeline;
 pub mod record;
+mod ring;
 pub mod schema;
 pub mod sink;
 pub mod value;
 mod writer;
 
+pub use capture::Capture;
 pub use config::{Config, Overflow};
 pub use context::Context;
 pub use error::{Error, Result};
@@ -29,6 +32,7 @@ pub use mask::{MaskConfig, Masker};
 pub use metrics::Metrics;
 pub use pipeline::Formatter;
 pub use record::{Exception, Location, LogType, Record};
+pub use ring::Scalar;
 pub use value::Value;
 pub use writer::Stage;
 

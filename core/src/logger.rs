@@ -12,6 +12,7 @@ use crate::mask::Masker;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::pipeline;
 use crate::record::{Record, Slots};
+use crate::ring::Rings;
 use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
@@ -57,6 +58,8 @@ pub struct Logger {
     masker: Option<Arc<Masker>>,
     /// Records the writer is done with, handed out again by `record`.
     spent: Receiver<Chunk>,
+    /// The callers' rings (`Capture`).
+    rings: Arc<Rings>,
     /// Callers between the closed check and the end of their push.
     inflight: Arc<AtomicUsize>,
     closed: AtomicBool,
@@ -119,6 +122,7 @@ impl Logger {
         let inflight = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = bounded(config.queue.capacity);
         let (spent_tx, spent) = bounded(SPENT_CHUNKS);
+        let rings = Arc::new(Rings::for_queue(config.queue.capacity));
         let writer = Writer {
             rx,
             stages,
@@ -130,6 +134,8 @@ impl Logger {
             spent: spent_tx,
             returning: Vec::with_capacity(CHUNK),
             slots: Slots::default(),
+            rings: rings.clone(),
+            unpacked: None,
         };
         let thread = std::thread::Builder::new()
             .name("logfort-writer".into())
@@ -150,6 +156,7 @@ impl Logger {
             config,
             inflight,
             spent,
+            rings,
             closed: AtomicBool::new(false),
             thread: Mutex::new(Some(thread)),
         })
@@ -219,7 +226,7 @@ impl Logger {
         if self.spent.len() > SPENT_CHUNKS - 2 {
             drop(self.spent.try_recv());
         }
-        self.push(Msg::Record(rec))
+        self.push(Msg::Record(rec)).map(|_| ())
     }
 
     /// A record to fill and `log`: one the writer has written, reset with
@@ -255,19 +262,30 @@ impl Logger {
         }
     }
 
-    fn push(&self, msg: Msg) -> Result<()> {
+    pub(crate) fn rings(&self) -> &Arc<Rings> {
+        &self.rings
+    }
+
+    /// Schema policy `strict`: records are validated on the caller.
+    pub(crate) fn strict(&self) -> bool {
+        self.strict.is_some()
+    }
+
+    /// Queues `msg` under the overflow policy: `Ok(false)` when `drop`
+    /// dropped it (counted).
+    pub(crate) fn push(&self, msg: Msg) -> Result<bool> {
         self.inflight.fetch_add(1, AcqRel);
         let result = if self.closed.load(Acquire) {
             Err(Error::Shutdown)
         } else {
             match self.overflow {
-                Overflow::Block => send_with_backoff(&self.tx, msg),
+                Overflow::Block => send_with_backoff(&self.tx, msg).map(|()| true),
                 Overflow::Drop => match self.tx.try_send(msg) {
-                    Ok(()) => Ok(()),
+                    Ok(()) => Ok(true),
                     Err(TrySendError::Full(_)) => {
                         self.counters.dropped_queue_full.fetch_add(1, Relaxed);
                         self.counters.dropped_unreported.fetch_add(1, Relaxed);
-                        Ok(())
+                        Ok(false)
                     }
                     Err(TrySendError::Disconnected(_)) => Err(Error::Shutdown),
                 },

@@ -140,6 +140,23 @@ impl Record {
     /// stamps it (see `Logger::record`).
     pub(crate) fn reset(&mut self, time: SystemTime, level: Level, logger: &str, message: &str) {
         keep_slots(&mut self.fields, &mut self.spare);
+        self.restamp(time, level, logger, message);
+    }
+
+    /// `reset` that leaves the fields where they are, for `Refill`.
+    pub(crate) fn refill(
+        &mut self,
+        time: SystemTime,
+        level: Level,
+        logger: &str,
+        message: &str,
+    ) -> Refill<'_> {
+        self.restamp(time, level, logger, message);
+        Refill { rec: self, n: 0 }
+    }
+
+    /// Everything of `reset` but the fields.
+    fn restamp(&mut self, time: SystemTime, level: Level, logger: &str, message: &str) {
         if let Some(raw) = self.raw_fields.take() {
             self.spare_raw = raw;
         }
@@ -324,10 +341,66 @@ impl Record {
     }
 }
 
+/// Rewrites a record's fields where they lie, one after the other: a
+/// record refilled again and again with fields of one shape (the writer's,
+/// see `ring`) reuses every buffer and moves no slot. Fields left over
+/// from the last use go to the spare slots when this is dropped.
+pub(crate) struct Refill<'a> {
+    rec: &'a mut Record,
+    n: usize,
+}
+
+impl Refill<'_> {
+    pub fn str(&mut self, key: &str, value: &str) {
+        self.put(key, |v| match v {
+            Value::Str(s) => {
+                s.clear();
+                s.push_str(value);
+            }
+            other => *other = Value::Str(value.to_owned()),
+        });
+    }
+
+    pub fn value(&mut self, key: &str, value: Value) {
+        self.put(key, |v| *v = value);
+    }
+
+    /// The JSON object the record's `raw_fields` hold.
+    pub fn raw(&mut self) -> &mut String {
+        self.rec.raw_fields_mut()
+    }
+
+    fn put(&mut self, key: &str, set: impl FnOnce(&mut Value)) {
+        let rec = &mut *self.rec;
+        if self.n == rec.fields.len() {
+            let slot = rec.spare.pop();
+            rec.fields
+                .push(slot.unwrap_or_else(|| (String::new(), Value::Null)));
+        }
+        let (k, v) = &mut rec.fields[self.n];
+        k.clear();
+        k.push_str(key);
+        set(v);
+        self.n += 1;
+    }
+}
+
+impl Drop for Refill<'_> {
+    fn drop(&mut self) {
+        keep_slots_after(self.n, &mut self.rec.fields, &mut self.rec.spare);
+    }
+}
+
 /// Moves `fields` onto `spare` for reuse, last field first, so that `pop`
 /// hands slots back in the order they were filled: a field finds its own.
 fn keep_slots(fields: &mut Vec<(String, Value)>, spare: &mut Vec<(String, Value)>) {
-    while let Some((k, v)) = fields.pop() {
+    keep_slots_after(0, fields, spare);
+}
+
+/// `keep_slots` for the fields after the first `n`.
+fn keep_slots_after(n: usize, fields: &mut Vec<(String, Value)>, spare: &mut Vec<(String, Value)>) {
+    while fields.len() > n {
+        let Some((k, v)) = fields.pop() else { break };
         if spare.len() < SPARE && k.capacity() <= SPARE_BYTES && v.reusable() {
             spare.push((k, v));
         }

@@ -7,6 +7,7 @@ use crate::level::Level;
 use crate::logger::{Chunk, CHUNK};
 use crate::metrics::{Counters, SinkStats};
 use crate::record::{Record, Slots};
+use crate::ring::{self, Packed, Rings};
 use crate::sink::{Losses, Sink};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
@@ -22,6 +23,8 @@ const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 pub(crate) enum Msg {
     Record(Box<Record>),
+    /// An entry in a caller's ring (`Capture`).
+    Packed(Packed),
     /// Acknowledged once everything queued before it is written.
     Flush(Sender<()>),
     /// Drain, flush, acknowledge and stop.
@@ -70,6 +73,9 @@ pub(crate) struct Writer {
     pub returning: Chunk,
     /// Field slots for records whose fields are caller JSON.
     pub slots: Slots,
+    pub rings: Arc<Rings>,
+    /// The record ring entries are decoded into, reused for every one.
+    pub unpacked: Option<Box<Record>>,
 }
 
 struct State {
@@ -112,8 +118,10 @@ impl Writer {
                 // Records were filled on the callers' cores: start loading
                 // the record three ahead, what the one two ahead points to,
                 // and the strings of the next one's fields.
-                if let Some(Msg::Record(r)) = &ahead[2] {
-                    prefetch::record(r);
+                match &ahead[2] {
+                    Some(Msg::Record(r)) => prefetch::record(r),
+                    Some(Msg::Packed(p)) => prefetch::entry(p),
+                    _ => {}
                 }
                 if let Some(Msg::Record(r)) = &ahead[1] {
                     prefetch::contents(r);
@@ -122,29 +130,17 @@ impl Writer {
                     prefetch::fields(r);
                 }
                 match msg {
-                    Msg::Record(rec) => self.process(rec, &mut st),
-                    Msg::Flush(ack) => {
-                        self.end_batch(&mut st);
-                        self.sync_sinks(&mut st, false);
-                        let _ = ack.send(());
-                    }
                     Msg::Shutdown(ack) => {
                         let rest: Vec<Msg> = ahead.into_iter().flatten().chain(msgs).collect();
                         for msg in rest {
-                            match msg {
-                                Msg::Record(rec) => self.process(rec, &mut st),
-                                Msg::Flush(a) | Msg::Shutdown(a) => {
-                                    self.end_batch(&mut st);
-                                    self.sync_sinks(&mut st, false);
-                                    let _ = a.send(());
-                                }
-                            }
+                            self.take(msg, &mut st);
                         }
                         self.drain_after_shutdown(&mut st);
                         self.sync_sinks(&mut st, true);
                         let _ = ack.send(());
                         return;
                     }
+                    msg => self.take(msg, &mut st),
                 }
             }
             self.end_batch(&mut st);
@@ -159,17 +155,26 @@ impl Writer {
         }
     }
 
+    /// Handles a message; a shutdown met here (a second one) is only
+    /// acknowledged, as a flush is.
+    fn take(&mut self, msg: Msg, st: &mut State) {
+        match msg {
+            Msg::Record(rec) => self.process(rec, st),
+            Msg::Packed(p) => self.unpack(p, st),
+            Msg::Flush(ack) | Msg::Shutdown(ack) => {
+                self.end_batch(st);
+                self.sync_sinks(st, false);
+                let _ = ack.send(());
+            }
+        }
+    }
+
     /// Writes whatever callers still manage to push while shutting down,
     /// until no caller is inside `log` any more.
     fn drain_after_shutdown(&mut self, st: &mut State) {
         loop {
             match self.rx.try_recv() {
-                Ok(Msg::Record(rec)) => self.process(rec, st),
-                Ok(Msg::Flush(ack) | Msg::Shutdown(ack)) => {
-                    self.end_batch(st);
-                    self.sync_sinks(st, false);
-                    let _ = ack.send(());
-                }
+                Ok(msg) => self.take(msg, st),
                 Err(TryRecvError::Empty) if self.inflight.load(Acquire) == 0 => break,
                 Err(TryRecvError::Empty) => std::thread::yield_now(),
                 Err(TryRecvError::Disconnected) => break,
@@ -178,15 +183,24 @@ impl Writer {
         self.end_batch(st);
     }
 
+    fn unpack(&mut self, p: Packed, st: &mut State) {
+        let mut rec = self
+            .unpacked
+            .take()
+            .unwrap_or_else(|| Box::new(Record::new(Level::Info, "", "")));
+        // SAFETY: `p` came off the queue, which delivers each entry once
+        // and in the order its thread queued them.
+        unsafe { ring::unpack(p, &mut rec) };
+        rec.resolve_raw();
+        self.write(&mut rec, st);
+        rec.trim();
+        self.unpacked = Some(rec);
+    }
+
     fn process(&mut self, mut rec: Box<Record>, st: &mut State) {
         let borrowed = rec.borrow_slots(&mut self.slots);
         rec.resolve_raw();
-        if self.stages.iter_mut().all(|stage| stage.apply(&mut rec)) {
-            self.emit(&rec, st);
-        }
-        for stage in &mut self.stages {
-            stage.after(&mut rec);
-        }
+        self.write(&mut rec, st);
         if borrowed {
             rec.return_slots(&mut self.slots);
         }
@@ -195,6 +209,17 @@ impl Writer {
         if self.returning.len() == CHUNK {
             let chunk = std::mem::replace(&mut self.returning, Vec::with_capacity(CHUNK));
             let _ = self.spent.try_send(chunk);
+        }
+    }
+
+    /// Runs the stages and writes the record, then any records the stages
+    /// made.
+    fn write(&mut self, rec: &mut Record, st: &mut State) {
+        if self.stages.iter_mut().all(|stage| stage.apply(rec)) {
+            self.emit(rec, st);
+        }
+        for stage in &mut self.stages {
+            stage.after(rec);
         }
         let mut extra = Vec::new();
         for stage in &mut self.stages {
@@ -261,6 +286,7 @@ impl Writer {
         self.counters
             .queue_depth
             .store(self.rx.len() as u64, Relaxed);
+        self.rings.prune();
     }
 }
 
@@ -305,6 +331,14 @@ mod prefetch {
         line(p.wrapping_add(64));
         line(p.wrapping_add(128));
         line(p.wrapping_add(192));
+    }
+
+    /// The first lines of a ring entry.
+    pub fn entry(p: &crate::ring::Packed) {
+        let at = p.at();
+        for off in (0..256).step_by(64) {
+            line(at.wrapping_add(off));
+        }
     }
 
     /// What the record points to: message, logger, the field list.

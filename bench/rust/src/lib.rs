@@ -6,7 +6,7 @@
 pub mod corpus;
 pub mod naive;
 
-use logfort_core::{Context, Level, Record, Value};
+use logfort_core::{Capture, Context, Level, Record, Value};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -69,6 +69,16 @@ pub fn workload_fields(rec: &mut Record) {
     rec.add_str("request_path", REQUEST_PATH);
     rec.add_str("api_key", API_KEY);
     rec.set_context(workload_context());
+}
+
+/// The workload's fields, added to a capture (`Logger::capture`); the
+/// context is the thread's.
+pub fn capture_fields(c: &mut Capture<'_>) {
+    c.str("user_id", USER_ID);
+    c.str("client_ip", CLIENT_IP);
+    c.float("duration_ms", DURATION_MS);
+    c.str("request_path", REQUEST_PATH);
+    c.str("api_key", API_KEY);
 }
 
 /// Nearest-rank p50, p99 and p99.9 of the samples (sorted in place).

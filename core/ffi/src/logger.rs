@@ -2,7 +2,7 @@
 
 use crate::status::{clear_error, fail, guard, lf_status, set_error};
 use crate::strings::{owned, text};
-use logfort_core::{Config, Level, Logger, Record, Value};
+use logfort_core::{Capture, Config, Level, Logger};
 use std::ffi::c_char;
 use std::time::Duration;
 
@@ -123,9 +123,9 @@ pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logg
     }
 }
 
-/// The logger, the record to fill (from its pool), and whether a string
-/// was not valid UTF-8.
-type Started = (&'static Logger, Box<Record>, bool);
+/// The logger, the record being captured, and whether a string was not
+/// valid UTF-8.
+type Started = (&'static Logger, Capture<'static>, bool);
 
 /// Starts a record: NULL checks first, then the level (a filtered call
 /// touches no string), then the strings.
@@ -151,17 +151,20 @@ unsafe fn begin(
     let (name, bad_name) = unsafe { text(logger_name, "logger_name") }?;
     // SAFETY: forwarded from the caller's contract.
     let (msg, bad_msg) = unsafe { text(message, "message") }?;
-    Ok(Some((l, l.record(level, &name, &msg), bad_name || bad_msg)))
+    Ok(Some((
+        l,
+        l.capture(level, &name, &msg),
+        bad_name || bad_msg,
+    )))
 }
 
-/// Queues the record and turns the outcome into a status.
+/// Turns the outcome of queueing a record into a status.
 pub(crate) fn finish(
-    l: &Logger,
-    rec: Box<Record>,
+    sent: logfort_core::Result<()>,
     lossy: bool,
     json_error: Option<String>,
 ) -> lf_status {
-    if let Err(e) = l.log(rec) {
+    if let Err(e) = sent {
         return fail(e);
     }
     if let Some(e) = json_error {
@@ -192,7 +195,7 @@ pub unsafe extern "C" fn lf_log(
 ) -> lf_status {
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
-        let (l, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+        let (_, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
             Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
@@ -206,13 +209,12 @@ pub unsafe extern "C" fn lf_log(
                 json_error = Some(format!(
                     "fields_json: {e}; kept as the string field \"fields\""
                 ));
-                rec.fields
-                    .push(("fields".into(), Value::Str(json.into_owned())));
+                rec.str("fields", &json);
             } else {
-                rec.raw_fields_mut().push_str(&json);
+                rec.object(&json);
             }
         }
-        finish(l, rec, lossy, json_error)
+        finish(rec.send(), lossy, json_error)
     })
 }
 
@@ -246,7 +248,7 @@ pub unsafe extern "C" fn lf_log_kv(
             return lf_status::LF_NULL_ARGUMENT;
         }
         // SAFETY: forwarded from the caller's contract.
-        let (l, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+        let (_, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
             Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
@@ -271,28 +273,28 @@ pub unsafe extern "C" fn lf_log_kv(
                 0 | 4 => match str_value() {
                     Ok((s, bad)) => {
                         if kv.kind == 0 {
-                            rec.add_str(&key, &s);
+                            rec.str(&key, &s);
                         } else {
-                            rec.add(&key, Value::Raw(s.into_owned()));
+                            rec.json(&key, &s);
                         }
                         bad
                     }
                     Err(s) => return s,
                 },
                 1 => {
-                    rec.add(&key, Value::Int(kv.i));
+                    rec.int(&key, kv.i);
                     false
                 }
                 2 => {
-                    rec.add(&key, Value::Float(kv.d));
+                    rec.float(&key, kv.d);
                     false
                 }
                 3 => {
-                    rec.add(&key, Value::Bool(kv.i != 0));
+                    rec.bool(&key, kv.i != 0);
                     false
                 }
                 5 => {
-                    rec.add(&key, Value::Null);
+                    rec.null(&key);
                     false
                 }
                 other => {
@@ -304,7 +306,7 @@ pub unsafe extern "C" fn lf_log_kv(
             };
             lossy |= bad_key || bad_value;
         }
-        finish(l, rec, lossy, None)
+        finish(rec.send(), lossy, None)
     })
 }
 

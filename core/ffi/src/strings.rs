@@ -18,6 +18,15 @@ pub(crate) unsafe fn text<'a>(
     }
     // SAFETY: the caller passes a NUL-terminated string valid for the call.
     let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    // Most strings are ASCII, which a word-at-a-time check settles faster
+    // than full validation does for short text.
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        return Ok((
+            Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) }),
+            false,
+        ));
+    }
     Ok(match std::str::from_utf8(bytes) {
         Ok(s) => (Cow::Borrowed(s), false),
         Err(_) => (String::from_utf8_lossy(bytes), true),

@@ -56,7 +56,7 @@ unsafe fn send(
             }
         }
     }
-    finish(l, Box::new(rec), args.lossy, json_error)
+    finish(l.log(rec), args.lossy, json_error)
 }
 
 macro_rules! try_status {

@@ -6,7 +6,7 @@
 
 use logfort_bench::*;
 use logfort_core::sink::{FileConfig, SinkConfig, SinkKind};
-use logfort_core::{Config, Level, Logger};
+use logfort_core::{context, Config, Level, Logger};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -152,7 +152,9 @@ where
 }
 
 /// logfort: the file sink, default configuration otherwise (masking on
-/// whenever the configuration has it on by default).
+/// whenever the configuration has it on by default). Each thread binds
+/// the correlation context once, as a request would, and logs with
+/// `Logger::capture`, the Rust API's hot path.
 fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
     let mut config = Config {
         sinks: vec![SinkConfig::new(SinkKind::File(FileConfig::new(path)))],
@@ -170,10 +172,11 @@ fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
     let l = logger.clone();
     let (start, samples) = drive(threads, n / threads, pass, move || {
         let l = l.clone();
+        context::set_current(Some(workload_context().clone()));
         move || {
-            let mut rec = l.record(Level::Info, LOGGER, MESSAGE);
-            workload_fields(&mut rec);
-            l.log(rec).expect("log")
+            let mut c = l.capture(Level::Info, LOGGER, MESSAGE);
+            capture_fields(&mut c);
+            c.send().expect("log")
         }
     });
     logger.flush(SETTLE).expect("flush");

@@ -1,0 +1,157 @@
+//! `Capture`: a record filled field by field at the call. It is written
+//! into the calling thread's ring when it fits (see `ring`), otherwise into
+//! a pooled record, and either way `send` queues it in order with the
+//! thread's other records. The hot paths of the bindings use it.
+
+use crate::error::Result;
+use crate::level::Level;
+use crate::logger::Logger;
+use crate::record::Record;
+use crate::ring::{Scalar, Writing};
+use crate::value::Value;
+use crate::writer::Msg;
+use std::time::SystemTime;
+
+/// A record being captured; see `Logger::capture`. Nothing is queued
+/// until `send`.
+pub struct Capture<'a> {
+    logger: &'a Logger,
+    time: SystemTime,
+    to: To,
+}
+
+enum To {
+    /// The level is disabled: every call does nothing.
+    Off,
+    Ring(Writing),
+    Record(Box<Record>),
+}
+
+impl Logger {
+    /// Starts a record stamped with the current time.
+    pub fn capture(&self, level: Level, logger: &str, message: &str) -> Capture<'_> {
+        self.capture_at(SystemTime::now(), level, logger, message)
+    }
+
+    /// Starts a record stamped with a time the caller already has. Under
+    /// schema policy `strict` it is a pooled record, validated by `send`.
+    pub fn capture_at(
+        &self,
+        time: SystemTime,
+        level: Level,
+        logger: &str,
+        message: &str,
+    ) -> Capture<'_> {
+        let to = if !self.enabled(level) {
+            To::Off
+        } else {
+            let ring = (!self.strict())
+                .then(|| Writing::open(self.rings(), time, level))
+                .flatten();
+            match ring.and_then(|mut w| w.names(logger, message).then_some(w)) {
+                Some(w) => To::Ring(w),
+                None => To::Record(self.record_at(time, level, logger, message)),
+            }
+        };
+        Capture {
+            logger: self,
+            time,
+            to,
+        }
+    }
+}
+
+impl Capture<'_> {
+    pub fn str(&mut self, key: &str, value: &str) {
+        self.field(key, Scalar::Str(value));
+    }
+
+    pub fn int(&mut self, key: &str, value: i64) {
+        self.field(key, Scalar::Int(value));
+    }
+
+    pub fn uint(&mut self, key: &str, value: u64) {
+        self.field(key, Scalar::UInt(value));
+    }
+
+    pub fn float(&mut self, key: &str, value: f64) {
+        self.field(key, Scalar::Float(value));
+    }
+
+    pub fn bool(&mut self, key: &str, value: bool) {
+        self.field(key, Scalar::Bool(value));
+    }
+
+    pub fn null(&mut self, key: &str) {
+        self.field(key, Scalar::Null);
+    }
+
+    /// A field whose value is JSON text, parsed (and masked) on the writer.
+    pub fn json(&mut self, key: &str, json: &str) {
+        self.field(key, Scalar::Json(json));
+    }
+
+    pub fn field(&mut self, key: &str, value: Scalar<'_>) {
+        match &mut self.to {
+            To::Off => {}
+            To::Ring(w) => {
+                if !w.field(key, value) {
+                    self.spill().add(key, value.into());
+                }
+            }
+            To::Record(rec) => match value {
+                Scalar::Str(s) => rec.add_str(key, s),
+                other => rec.add(key, other.into()),
+            },
+        }
+    }
+
+    /// Any value; one that is not a scalar moves the capture to a record.
+    pub fn value(&mut self, key: &str, value: Value) {
+        match &mut self.to {
+            To::Off => {}
+            _ => self.spill().add(key, value),
+        }
+    }
+
+    /// A JSON object (text) whose members become fields after the ones
+    /// added so far; parsed on the writer. One per record: a second
+    /// replaces the first.
+    pub fn object(&mut self, json: &str) {
+        match &mut self.to {
+            To::Off => {}
+            To::Ring(w) => {
+                if !w.object(json) {
+                    self.spill().raw_fields_mut().push_str(json);
+                }
+            }
+            To::Record(rec) => rec.raw_fields_mut().push_str(json),
+        }
+    }
+
+    /// Queues the record, as `Logger::log` does.
+    pub fn send(self) -> Result<()> {
+        match self.to {
+            To::Off => Ok(()),
+            To::Ring(w) => {
+                let strip = !self.logger.config().include_correlation_id;
+                w.finish(strip, |p| self.logger.push(Msg::Packed(p)))
+                    .map(|_| ())
+            }
+            To::Record(rec) => self.logger.log(rec),
+        }
+    }
+
+    /// Moves what the ring entry holds so far to a pooled record.
+    fn spill(&mut self) -> &mut Record {
+        if let To::Ring(w) = &self.to {
+            let mut rec = self.logger.record_at(self.time, crate::Level::Info, "", "");
+            w.to_record(&mut rec);
+            self.to = To::Record(rec);
+        }
+        match &mut self.to {
+            To::Record(rec) => rec,
+            _ => unreachable!("spill is called on a live capture"),
+        }
+    }
+}
