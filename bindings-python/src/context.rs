@@ -3,8 +3,9 @@
 //! and shares it by reference count. `bind` returns an updated copy.
 
 use crate::convert;
+use crate::logrecord::Fill;
 use logfort_core::context::Context as CoreContext;
-use logfort_core::{Record, Value};
+use logfort_core::Value;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -224,7 +225,7 @@ pub fn set_var(py: Python<'_>, var: Bound<'_, PyAny>) -> PyResult<()> {
 
 /// Gives the record the current context, if one is bound: one
 /// `ContextVar` lookup (see `Record::set_context`).
-pub fn capture(py: Python<'_>, rec: &mut Record) {
+pub fn capture(py: Python<'_>, rec: &mut impl Fill) {
     let Some(var) = VAR.get(py) else {
         return;
     };
@@ -243,6 +244,6 @@ pub fn capture(py: Python<'_>, rec: &mut Record) {
     // SAFETY: `out` is a new, owned reference.
     let obj = unsafe { Bound::from_owned_ptr(py, out) };
     if let Ok(c) = obj.cast::<PyContext>() {
-        rec.set_context(&c.get().inner);
+        rec.context(&c.get().inner);
     }
 }

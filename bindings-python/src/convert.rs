@@ -3,8 +3,9 @@
 //! `json.dumps(default=str)` would, with better answers for the usual
 //! suspects (Decimal, datetime, UUID, Enum, dataclasses, pydantic models).
 
+use crate::logrecord::Fill;
 use logfort_core::value::MAX_DEPTH;
-use logfort_core::{Record, Value};
+use logfort_core::Value;
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -52,16 +53,16 @@ pub fn borrowed<'a>(s: &'a Bound<'_, PyString>) -> Cow<'a, str> {
     )
 }
 
-/// Appends `key: value` to a record, copying str keys and values straight
-/// into the buffers of a reused record.
-pub fn add_field(rec: &mut Record, k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>) {
+/// Appends `key: value` to a record or capture, copying str keys and
+/// values without an intermediate string.
+pub fn add_field(rec: &mut impl Fill, k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>) {
     let key = match k.cast_exact::<PyString>() {
         Ok(s) => borrowed(s),
         Err(_) => Cow::Owned(key(k)),
     };
     match v.cast_exact::<PyString>() {
-        Ok(s) => rec.add_str(&key, &borrowed(s)),
-        Err(_) => rec.add(&key, value(v)),
+        Ok(s) => rec.str(&key, &borrowed(s)),
+        Err(_) => rec.value(&key, value(v)),
     }
 }
 

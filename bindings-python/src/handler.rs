@@ -35,10 +35,13 @@ impl HandlerCore {
     /// Converts and queues one record. Never raises.
     fn emit(&self, record: &Bound<'_, PyAny>) {
         let py = record.py();
-        let rec = logrecord::convert(record, |time, level, name, msg| {
-            self.pipeline.record(time, level, name, msg)
+        let Some(logger) = self.pipeline.logger() else {
+            return;
+        };
+        let cap = logrecord::convert(record, |time, level, name, msg| {
+            logger.capture_at(time, level, name, msg)
         });
-        if let Err(e) = self.pipeline.push(py, rec) {
+        if let Err(e) = self.pipeline.send(py, &logger, cap) {
             // `emit` never raises; policy `strict` is a development mode,
             // so the violation is reported where a developer sees it.
             eprintln!("logfort: record not written: {e}");
@@ -78,9 +81,9 @@ impl PyFormatter {
     fn format(&self, record: &Bound<'_, PyAny>) -> Option<String> {
         let py = record.py();
         let rec = logrecord::convert(record, |time, level, name, msg| {
-            Box::new(logfort_core::Record::new_at(time, level, name, msg))
+            logfort_core::Record::new_at(time, level, name, msg)
         });
-        let line = py.detach(|| self.inner.lock().format(*rec))?;
+        let line = py.detach(|| self.inner.lock().format(rec))?;
         let mut s = String::from_utf8(line)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         if s.ends_with('\n') {

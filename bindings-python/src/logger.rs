@@ -14,7 +14,6 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyString};
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 #[pyclass(module = "logfort._native", name = "Logger", frozen)]
 pub struct NativeLogger {
@@ -44,9 +43,10 @@ impl NativeLogger {
             Ok(s) => convert::borrowed(s),
             Err(_) => Cow::Owned(display(msg)),
         };
-        let mut rec = self
-            .pipeline
-            .record(SystemTime::now(), level, &self.name, &message);
+        let Some(logger) = self.pipeline.logger() else {
+            return Ok(());
+        };
+        let mut rec = logger.capture(level, &self.name, &message);
         let mut exc = force_exc.then(|| current_exc_info(py)).flatten();
         if let Some(f) = fields {
             for (k, v) in f.iter() {
@@ -59,18 +59,18 @@ impl NativeLogger {
                 if is_log_type(&k) {
                     let t = v.cast::<PyString>().ok().map(convert::text);
                     if let Some(t) = t.as_deref().and_then(LogType::parse) {
-                        rec.log_type = Some(t);
+                        rec.log_type(t);
                         continue;
                     }
                 }
                 convert::add_field(&mut rec, &k, &v);
             }
         }
-        if let Some(ei) = exc {
-            rec.exception = logrecord::exception(&ei, None);
+        if let Some(e) = exc.and_then(|ei| logrecord::exception(&ei, None)) {
+            rec.exception(e);
         }
         context::capture(py, &mut rec);
-        self.pipeline.push(py, rec).map_err(errors::to_py)
+        self.pipeline.send(py, &logger, rec).map_err(errors::to_py)
     }
 }
 

@@ -1,18 +1,82 @@
-//! A `logging.LogRecord` as a core `Record`: level, logger, message with
+//! A `logging.LogRecord` as a core record: level, logger, message with
 //! its args applied, `extra=` fields, location, exception, stack, time and
-//! the current context. Reads go straight to the record's `__dict__` with
-//! interned names; nothing here raises.
+//! the current context, filled into a `Capture` (the handler) or a
+//! `Record` (the formatter). Reads go straight to the record's `__dict__`
+//! with interned names; nothing here raises.
 
 use crate::context;
 use crate::convert::{self, borrowed, display, repr, text};
-use logfort_core::{Exception, Level, LogType, Record, Value};
+use logfort_core::{Capture, Context, Exception, Level, LogType, Record, Value};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What a LogRecord is converted into.
+pub trait Fill {
+    fn str(&mut self, key: &str, value: &str);
+    fn value(&mut self, key: &str, value: Value);
+    fn log_type(&mut self, t: LogType);
+    fn location(&mut self, file: &str, line: u32, function: &str);
+    fn exception(&mut self, e: Box<Exception>);
+    fn stack_trace(&mut self, trace: String);
+    fn context(&mut self, ctx: &Arc<Context>);
+}
+
+impl Fill for Capture<'_> {
+    fn str(&mut self, key: &str, value: &str) {
+        Capture::str(self, key, value);
+    }
+    fn value(&mut self, key: &str, value: Value) {
+        Capture::value(self, key, value);
+    }
+    fn log_type(&mut self, t: LogType) {
+        Capture::log_type(self, t);
+    }
+    fn location(&mut self, file: &str, line: u32, function: &str) {
+        Capture::location(self, file, line, function);
+    }
+    fn exception(&mut self, e: Box<Exception>) {
+        Capture::exception(self, e);
+    }
+    fn stack_trace(&mut self, trace: String) {
+        Capture::stack_trace(self, trace);
+    }
+    fn context(&mut self, ctx: &Arc<Context>) {
+        Capture::context(self, ctx);
+    }
+}
+
+impl Fill for Record {
+    fn str(&mut self, key: &str, value: &str) {
+        self.add_str(key, value);
+    }
+    fn value(&mut self, key: &str, value: Value) {
+        self.add(key, value);
+    }
+    fn log_type(&mut self, t: LogType) {
+        self.log_type = Some(t);
+    }
+    fn location(&mut self, file: &str, line: u32, function: &str) {
+        let loc = self.location_mut();
+        loc.file.push_str(file);
+        loc.line = line;
+        loc.function.push_str(function);
+    }
+    fn exception(&mut self, e: Box<Exception>) {
+        self.exception = Some(e);
+    }
+    fn stack_trace(&mut self, trace: String) {
+        self.stack_trace = Some(trace);
+    }
+    fn context(&mut self, ctx: &Arc<Context>) {
+        self.set_context(ctx);
+    }
+}
 
 /// The attributes every LogRecord has (taken from a blank record at import,
 /// plus `message` and `asctime` that formatters add): anything else in a
@@ -198,12 +262,12 @@ fn get<'py>(
     }
 }
 
-/// Builds the record in one `blank` gives (a reused one on the queue
-/// path, see `Logger::record`).
-pub fn convert(
+/// Fills what `blank` starts (a capture on the queue path, a fresh record
+/// for the formatter).
+pub fn convert<F: Fill>(
     rec: &Bound<'_, PyAny>,
-    blank: impl FnOnce(SystemTime, Level, &str, &str) -> Box<Record>,
-) -> Box<Record> {
+    blank: impl FnOnce(SystemTime, Level, &str, &str) -> F,
+) -> F {
     let py = rec.py();
     let dict = match rec
         .getattr(intern!(py, "__dict__"))
@@ -234,8 +298,7 @@ pub fn convert(
     let mut seen = Default::default();
     extras(d, &mut out, &mut seen);
     if let Some(err) = message_error {
-        out.fields
-            .push(("logging_error".to_owned(), Value::Str(err)));
+        out.str("logging_error", &err);
     }
     let file = seen_or_get(&mut seen, d, rec, Attr::Pathname).filter(|v| !v.is_none());
     if let Some(file) = file {
@@ -243,29 +306,27 @@ pub fn convert(
             .and_then(|l| l.extract::<u32>().ok())
             .unwrap_or(0);
         let function = seen_or_get(&mut seen, d, rec, Attr::FuncName).filter(|f| !f.is_none());
-        let loc = out.location_mut();
-        loc.line = line;
-        push_display(&mut loc.file, &file);
-        if let Some(f) = function {
-            push_display(&mut loc.function, &f);
-        }
+        let function = function.as_ref().map_or(Cow::Borrowed(""), as_text);
+        out.location(&as_text(&file), line, &function);
     }
     if let Some(ei) = seen_or_get(&mut seen, d, rec, Attr::ExcInfo).filter(|e| !e.is_none()) {
         let exc_text = seen_or_get(&mut seen, d, rec, Attr::ExcText).filter(|t| !t.is_none());
-        out.exception = exception(&ei, exc_text.as_ref());
+        if let Some(e) = exception(&ei, exc_text.as_ref()) {
+            out.exception(e);
+        }
     }
     if let Some(si) = seen_or_get(&mut seen, d, rec, Attr::StackInfo).filter(|s| !s.is_none()) {
-        out.stack_trace = Some(display(&si));
+        out.stack_trace(display(&si));
     }
     context::capture(py, &mut out);
     out
 }
 
-/// Appends `str(obj)`, without a new string when `obj` is a str.
-fn push_display(out: &mut String, obj: &Bound<'_, PyAny>) {
+/// `str(obj)`, borrowed when `obj` is a str.
+fn as_text<'a>(obj: &'a Bound<'_, PyAny>) -> Cow<'a, str> {
     match obj.cast_exact::<PyString>() {
-        Ok(s) => out.push_str(&borrowed(s)),
-        Err(_) => out.push_str(&display(obj)),
+        Ok(s) => borrowed(s),
+        Err(_) => Cow::Owned(display(obj)),
     }
 }
 
@@ -304,13 +365,54 @@ fn message<'a>(
 /// Everything in the record's `__dict__` that LogRecord itself does not
 /// set came from `extra=`; `log_type` naming a known type sets the type.
 /// The walk also keeps the attributes of `ATTRS` it meets in `seen`.
-fn extras<'py>(d: &Bound<'py, PyDict>, out: &mut Record, seen: &mut Seen<'py>) {
+/// Str keys with str, number, bool or None values are copied during the
+/// walk; from the first member whose conversion may run Python code
+/// (`__str__`, `__repr__`) on, members wait until after it, so the dict
+/// cannot change under the iteration and the order is kept.
+fn extras<'py>(d: &Bound<'py, PyDict>, out: &mut impl Fill, seen: &mut Seen<'py>) {
     let Some(std) = STANDARD.get(d.py()) else {
         return;
     };
-    if !extras_as_json(d, std, out, seen) {
-        out.discard_raw_fields();
-        extras_as_values(d, std, out, seen);
+    let mut found = Vec::new();
+    walk(d, std, seen, |key, value| {
+        let Ok(ks) = key.cast_exact::<PyString>() else {
+            found.push((key.unbind(), value.unbind()));
+            return true;
+        };
+        if !found.is_empty() {
+            found.push((key.unbind(), value.unbind())); // keep the order
+            return true;
+        }
+        let name = borrowed(ks);
+        if std.is_name(&name) {
+            return true;
+        }
+        if let Ok(vs) = value.cast_exact::<PyString>() {
+            let text = borrowed(vs);
+            match as_log_type(&name, &text) {
+                Some(t) => out.log_type(t),
+                None => out.str(&name, &text),
+            }
+        } else if let Some(v) = convert::scalar(&value) {
+            out.value(&name, v);
+        } else {
+            found.push((key.unbind(), value.unbind()));
+        }
+        true
+    });
+    let py = d.py();
+    for (k, v) in found {
+        let (k, v) = (k.into_bound(py), v.into_bound(py));
+        if std.contains(&k) {
+            continue;
+        }
+        let named = (k.cast_exact::<PyString>().ok())
+            .zip(v.cast::<PyString>().ok())
+            .and_then(|(k, v)| as_log_type(&borrowed(k), &borrowed(v)));
+        match named {
+            Some(t) => out.log_type(t),
+            None => convert::add_field(out, &k, &v),
+        }
     }
 }
 
@@ -356,114 +458,6 @@ fn walk<'py>(
         }
     }
     true
-}
-
-/// The usual `extra=` (str keys; str, int, float, bool or None values)
-/// as JSON text, parsed on the writer (see `Record::json_fields`). False,
-/// with the text unfinished, at the first member that is anything else.
-fn extras_as_json<'py>(
-    d: &Bound<'py, PyDict>,
-    std: &Standard,
-    out: &mut Record,
-    seen: &mut Seen<'py>,
-) -> bool {
-    let mut log_type = None;
-    let mut json = out.json_fields();
-    let all = walk(d, std, seen, |key, value| {
-        let Ok(ks) = key.cast_exact::<PyString>() else {
-            return false;
-        };
-        let name = borrowed(ks);
-        if std.is_name(&name) {
-            return true;
-        }
-        if let Ok(vs) = value.cast_exact::<PyString>() {
-            let text = borrowed(vs);
-            match as_log_type(&name, &text) {
-                Some(t) => log_type = Some(t),
-                None => json.str(&name, &text),
-            }
-        } else if let Ok(b) = value.cast_exact::<PyBool>() {
-            json.bool(&name, b.is_true());
-        } else if let Ok(f) = value.cast_exact::<PyFloat>() {
-            // NaN and the infinities stay floats for the schema's checks.
-            let f = f.value();
-            if !f.is_finite() {
-                return false;
-            }
-            json.float(&name, f);
-        } else if value.is_exact_instance_of::<PyInt>() {
-            match convert::scalar(&value) {
-                Some(Value::Int(i)) => json.int(&name, i),
-                Some(Value::UInt(u)) => json.uint(&name, u),
-                _ => return false,
-            }
-        } else if value.is_none() {
-            json.null(&name);
-        } else {
-            return false;
-        }
-        true
-    });
-    drop(json);
-    if log_type.is_some() {
-        out.log_type = log_type;
-    }
-    all
-}
-
-/// Any `extra=`, as values. Str keys with str, number, bool or None
-/// values are copied during the walk; from the first member whose
-/// conversion may run Python code (`__str__`, `__repr__`) on, members wait
-/// until after it, so the dict cannot change under the iteration and the
-/// order is kept.
-fn extras_as_values<'py>(
-    d: &Bound<'py, PyDict>,
-    std: &Standard,
-    out: &mut Record,
-    seen: &mut Seen<'py>,
-) {
-    let mut found = Vec::new();
-    walk(d, std, seen, |key, value| {
-        let Ok(ks) = key.cast_exact::<PyString>() else {
-            found.push((key.unbind(), value.unbind()));
-            return true;
-        };
-        if !found.is_empty() {
-            found.push((key.unbind(), value.unbind())); // keep the order
-            return true;
-        }
-        let name = borrowed(ks);
-        if std.is_name(&name) {
-            return true;
-        }
-        if let Ok(vs) = value.cast_exact::<PyString>() {
-            let text = borrowed(vs);
-            match as_log_type(&name, &text) {
-                Some(t) => out.log_type = Some(t),
-                None => out.add_str(&name, &text),
-            }
-        } else if let Some(v) = convert::scalar(&value) {
-            out.add(&name, v);
-        } else {
-            found.push((key.unbind(), value.unbind()));
-        }
-        true
-    });
-    let py = d.py();
-    for (k, v) in found {
-        let (k, v) = (k.into_bound(py), v.into_bound(py));
-        if std.contains(&k) {
-            continue;
-        }
-        let named = (k.cast_exact::<PyString>().ok())
-            .zip(v.cast::<PyString>().ok())
-            .and_then(|(k, v)| as_log_type(&borrowed(k), &borrowed(v)));
-        match named {
-            Some(t) => out.log_type = Some(t),
-            None => convert::add_field(out, &k, &v),
-        }
-    }
 }
 
 /// The type an `extra={"log_type": ...}` names, if it names a known one.

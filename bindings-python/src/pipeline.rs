@@ -6,12 +6,12 @@
 
 use crate::errors;
 use logfort_core::metrics::Sample;
-use logfort_core::{Config, Level, Logger, Metrics, Record};
+use logfort_core::{Capture, Config, Level, Logger, Metrics, Record};
 use parking_lot::{Mutex, RwLock};
 use pyo3::prelude::*;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// How long exit and fork hooks wait for the writer.
 pub const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -131,18 +131,22 @@ impl Pipeline {
         }
     }
 
-    /// A record to fill and `push`: a written one with its buffers, when
-    /// the logger has one (see `Logger::record`).
-    pub fn record(
+    /// Queues a capture made on `logger` (from `logger()`), with the
+    /// outcome `push` gives. Python code run while it was filled may have
+    /// replaced the logger (`configure()`), and a full queue is waited on
+    /// without the GIL: both take the record way through `push`.
+    pub fn send(
         &self,
-        time: SystemTime,
-        level: Level,
-        logger: &str,
-        message: &str,
-    ) -> Box<Record> {
-        match &self.slot.read().logger {
-            Some(l) => l.record_at(time, level, logger, message),
-            None => Box::new(Record::new_at(time, level, logger, message)),
+        py: Python<'_>,
+        logger: &Logger,
+        cap: Capture<'_>,
+    ) -> Result<(), logfort_core::Error> {
+        if logger.is_shut_down() || logger.queue_full() {
+            return cap.into_record().map_or(Ok(()), |rec| self.push(py, rec));
+        }
+        match cap.send() {
+            Err(e @ logfort_core::Error::Schema(_)) => Err(e),
+            _ => Ok(()),
         }
     }
 

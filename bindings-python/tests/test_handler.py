@@ -70,8 +70,8 @@ def test_extra_keeps_its_order_and_reused_records_carry_nothing_over(
 def test_scalar_extras_come_out_alike_with_or_without_other_values(
     file_handler: logfort.Handler, log_file: Path
 ) -> None:
-    # Only scalars: written as JSON at the call. With a list among them:
-    # converted to values. The lines must not tell the two apart.
+    # Only scalars: captured into the thread's ring. With a list among
+    # them: moved to a record. The lines must not tell the two apart.
     scalars = {
         "s": 'q"uo\\te\n\u00e9\U0001f600\x01',
         "lone": "a\ud800b",
@@ -98,6 +98,38 @@ def test_scalar_extras_come_out_alike_with_or_without_other_values(
     )
     tail = ',"file":"/srv/app/views.py","line":42,"function":"login","schema_version":"1.0"}'
     assert read_lines(log_file) == [head + fields + tail, head + fields + ',"list":[1]' + tail]
+
+
+def test_a_value_too_large_for_the_ring_keeps_the_fields_around_it(
+    file_handler: logfort.Handler, log_file: Path
+) -> None:
+    big = "x" * 20_000
+    file_handler.handle(make_record("m" * 5_000, extra={"a": 1, "big": big, "b": "two"}))
+    file_handler.flush()
+    [r] = read_records(log_file)
+    assert r["message"] == "m" * 5_000
+    assert [(k, r[k]) for k in ("a", "big", "b")] == [("a", 1), ("big", big), ("b", "two")]
+    assert (r["file"], r["line"], r["function"]) == ("/srv/app/views.py", 42, "login")
+
+
+def test_a_record_logged_while_another_is_converted_arrives_too(
+    file_handler: logfort.Handler, log_file: Path
+) -> None:
+    class Loud:
+        def __str__(self) -> str:
+            file_handler.handle(make_record("inner", extra={"k": "v"}))
+            return "loud"
+
+    file_handler.handle(make_record("outer", extra={"first": 1, "obj": Loud(), "last": 2}))
+    file_handler.flush()
+    recs = read_records(log_file)
+    assert [r["message"] for r in recs] == ["inner", "outer"]
+    assert (recs[0]["k"], recs[1]["first"], recs[1]["obj"], recs[1]["last"]) == (
+        "v",
+        1,
+        "loud",
+        2,
+    )
 
 
 def test_levels_map_to_the_shared_scale(file_handler: logfort.Handler, log_file: Path) -> None:

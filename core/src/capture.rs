@@ -3,13 +3,15 @@
 //! a pooled record, and either way `send` queues it in order with the
 //! thread's other records. The hot paths of the bindings use it.
 
+use crate::context::Context;
 use crate::error::Result;
 use crate::level::Level;
 use crate::logger::Logger;
-use crate::record::Record;
+use crate::record::{Exception, LogType, Record};
 use crate::ring::{Scalar, Writing};
 use crate::value::Value;
 use crate::writer::Msg;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// A record being captured; see `Logger::capture`. Nothing is queued
@@ -17,6 +19,7 @@ use std::time::SystemTime;
 pub struct Capture<'a> {
     logger: &'a Logger,
     time: SystemTime,
+    log_type: Option<LogType>,
     to: To,
 }
 
@@ -56,6 +59,7 @@ impl Logger {
         Capture {
             logger: self,
             time,
+            log_type: None,
             to,
         }
     }
@@ -108,9 +112,91 @@ impl Capture<'_> {
 
     /// Any value; one that is not a scalar moves the capture to a record.
     pub fn value(&mut self, key: &str, value: Value) {
+        let scalar = match &value {
+            Value::Null => Some(Scalar::Null),
+            Value::Bool(b) => Some(Scalar::Bool(*b)),
+            Value::Int(i) => Some(Scalar::Int(*i)),
+            Value::UInt(u) => Some(Scalar::UInt(*u)),
+            Value::Float(f) => Some(Scalar::Float(*f)),
+            Value::Str(s) => Some(Scalar::Str(s)),
+            Value::Raw(s) => Some(Scalar::Json(s)),
+            Value::Array(_) | Value::Object(_) => None,
+        };
+        match (&mut self.to, scalar) {
+            (To::Off, _) => {}
+            (_, Some(s)) => self.field(key, s),
+            (_, None) => self.spill().add(key, value),
+        }
+    }
+
+    /// Where the call was made.
+    pub fn location(&mut self, file: &str, line: u32, function: &str) {
         match &mut self.to {
             To::Off => {}
-            _ => self.spill().add(key, value),
+            To::Ring(w) => {
+                if !w.location(file, line, function) {
+                    self.spill_location(file, line, function);
+                }
+            }
+            To::Record(_) => self.spill_location(file, line, function),
+        }
+    }
+
+    fn spill_location(&mut self, file: &str, line: u32, function: &str) {
+        let loc = self.spill().location_mut();
+        loc.file.push_str(file);
+        loc.line = line;
+        loc.function.push_str(function);
+    }
+
+    pub fn log_type(&mut self, t: LogType) {
+        self.log_type = Some(t);
+        match &mut self.to {
+            To::Off => {}
+            To::Ring(w) => {
+                if !w.log_type(t) {
+                    self.spill().log_type = Some(t);
+                }
+            }
+            To::Record(rec) => rec.log_type = Some(t),
+        }
+    }
+
+    /// The context the record carries, instead of the calling thread's.
+    pub fn context(&mut self, ctx: &Arc<Context>) {
+        match &mut self.to {
+            To::Off => {}
+            To::Ring(w) => w.context(ctx),
+            To::Record(rec) => rec.set_context(ctx),
+        }
+    }
+
+    /// An exception; the capture moves to a record.
+    pub fn exception(&mut self, e: Box<Exception>) {
+        if !matches!(self.to, To::Off) {
+            self.spill().exception = Some(e);
+        }
+    }
+
+    /// A stack trace; the capture moves to a record.
+    pub fn stack_trace(&mut self, trace: String) {
+        if !matches!(self.to, To::Off) {
+            self.spill().stack_trace = Some(trace);
+        }
+    }
+
+    /// The capture as a pooled record, for a caller that queues it some
+    /// other way; `None` when the level is disabled.
+    pub fn into_record(mut self) -> Option<Box<Record>> {
+        match &self.to {
+            To::Off => None,
+            _ => {
+                self.spill();
+                match std::mem::replace(&mut self.to, To::Off) {
+                    To::Record(rec) => Some(rec),
+                    _ => None,
+                }
+            }
         }
     }
 
@@ -133,6 +219,7 @@ impl Capture<'_> {
     pub fn send(self) -> Result<()> {
         match self.to {
             To::Off => Ok(()),
+            To::Ring(_) if !self.logger.allows(self.log_type) => Ok(()),
             To::Ring(w) => {
                 let strip = !self.logger.config().include_correlation_id;
                 w.finish(strip, |p| self.logger.push(Msg::Packed(p)))
@@ -147,6 +234,9 @@ impl Capture<'_> {
         if let To::Ring(w) = &self.to {
             let mut rec = self.logger.record_at(self.time, crate::Level::Info, "", "");
             w.to_record(&mut rec);
+            if let Some(ctx) = w.given_context() {
+                rec.set_context(&ctx);
+            }
             self.to = To::Record(rec);
         }
         match &mut self.to {

@@ -266,6 +266,12 @@ impl Logger {
         &self.rings
     }
 
+    /// Whether records of this type are written (`audit.enabled`,
+    /// `performance.enabled`); a refused one is counted.
+    pub(crate) fn allows(&self, t: Option<crate::record::LogType>) -> bool {
+        self.gate.allows(t)
+    }
+
     /// Schema policy `strict`: records are validated on the caller.
     pub(crate) fn strict(&self) -> bool {
         self.strict.is_some()

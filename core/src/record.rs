@@ -1,8 +1,7 @@
 //! The record: everything the caller captured, owned, ready to cross the
 //! queue. Nothing here encodes a line or allocates beyond the caller's own
-//! data (`JsonFields` is a capture form: the caller's fields as JSON).
+//! data.
 
-use crate::encode::write;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -242,21 +241,6 @@ impl Record {
         raw
     }
 
-    /// Fields to write as JSON text into `raw_fields` (see `JsonFields`).
-    pub fn json_fields(&mut self) -> JsonFields<'_> {
-        let raw = self.raw_fields_mut();
-        raw.push('{');
-        JsonFields { raw, first: true }
-    }
-
-    /// Drops `raw_fields`, keeping its buffer for the next use.
-    pub fn discard_raw_fields(&mut self) {
-        if let Some(mut raw) = self.raw_fields.take() {
-            raw.clear();
-            self.spare_raw = raw;
-        }
-    }
-
     /// Sets the context. The writer reads a context's ids from another
     /// core, so taking a reference on every call would move the line that
     /// holds the count between cores twice a record: a pooled record that
@@ -370,6 +354,15 @@ impl Refill<'_> {
         self.rec.raw_fields_mut()
     }
 
+    /// The record's location, emptied.
+    pub fn location(&mut self) -> &mut Location {
+        self.rec.location_mut()
+    }
+
+    pub fn log_type(&mut self, t: Option<LogType>) {
+        self.rec.log_type = t;
+    }
+
     fn put(&mut self, key: &str, set: impl FnOnce(&mut Value)) {
         let rec = &mut *self.rec;
         if self.n == rec.fields.len() {
@@ -404,61 +397,6 @@ fn keep_slots_after(n: usize, fields: &mut Vec<(String, Value)>, spare: &mut Vec
         if spare.len() < SPARE && k.capacity() <= SPARE_BYTES && v.reusable() {
             spare.push((k, v));
         }
-    }
-}
-
-/// A JSON object written member by member at the call and parsed on the
-/// writer: the caller fills one buffer instead of a slot per field, so it
-/// touches a few cache lines the writer will read rather than many. The
-/// object closes when this is dropped. Non-finite floats are written as
-/// strings, as the encoders write them.
-pub struct JsonFields<'a> {
-    raw: &'a mut String,
-    first: bool,
-}
-
-impl JsonFields<'_> {
-    fn member(&mut self, key: &str) -> &mut Vec<u8> {
-        // SAFETY: only whole UTF-8 strings (escaped by `write::string`)
-        // and ASCII are appended, so the buffer stays valid UTF-8.
-        let out = unsafe { self.raw.as_mut_vec() };
-        if !std::mem::take(&mut self.first) {
-            out.push(b',');
-        }
-        write::string(out, key);
-        out.push(b':');
-        out
-    }
-
-    pub fn str(&mut self, key: &str, value: &str) {
-        write::string(self.member(key), value);
-    }
-
-    pub fn int(&mut self, key: &str, value: i64) {
-        write::int(self.member(key), value);
-    }
-
-    pub fn uint(&mut self, key: &str, value: u64) {
-        write::uint(self.member(key), value);
-    }
-
-    pub fn float(&mut self, key: &str, value: f64) {
-        write::float(self.member(key), value);
-    }
-
-    pub fn bool(&mut self, key: &str, value: bool) {
-        self.member(key)
-            .extend_from_slice(if value { b"true" } else { b"false" });
-    }
-
-    pub fn null(&mut self, key: &str) {
-        self.member(key).extend_from_slice(b"null");
-    }
-}
-
-impl Drop for JsonFields<'_> {
-    fn drop(&mut self) {
-        self.raw.push('}');
     }
 }
 
@@ -540,44 +478,10 @@ mod tests {
     }
 
     #[test]
-    fn json_fields_parse_back_to_the_values_written() {
-        let mut rec = Record::new(Level::Info, "l", "m");
-        {
-            let mut json = rec.json_fields();
-            json.str("s", "q\"\\\n\u{1}é");
-            json.int("i", -7);
-            json.uint("u", u64::MAX);
-            json.float("f", 0.5);
-            json.float("nan", f64::NAN);
-            json.bool("b", true);
-            json.null("n");
-        }
-        rec.resolve_raw();
-        assert_eq!(
-            rec.fields,
-            vec![
-                ("s".to_owned(), Value::from("q\"\\\n\u{1}é")),
-                ("i".to_owned(), Value::Int(-7)),
-                ("u".to_owned(), Value::UInt(u64::MAX)),
-                ("f".to_owned(), Value::Float(0.5)),
-                ("nan".to_owned(), Value::from("NaN")),
-                ("b".to_owned(), Value::Bool(true)),
-                ("n".to_owned(), Value::Null),
-            ]
-        );
-        rec.json_fields().str("dropped", "x");
-        rec.discard_raw_fields();
-        assert_eq!(
-            (rec.raw_fields.as_deref(), rec.spare_raw.as_str()),
-            (None, "")
-        );
-    }
-
-    #[test]
     fn caller_json_is_parsed_into_the_writers_slots_and_they_come_back() {
         let mut slots = Slots::default();
         let mut rec = Record::new(Level::Info, "l", "m");
-        rec.json_fields().str("k", "v");
+        rec.raw_fields_mut().push_str(r#"{"k":"v"}"#);
         assert!(rec.borrow_slots(&mut slots));
         rec.resolve_raw();
         assert_eq!(rec.fields, vec![("k".to_owned(), Value::from("v"))]);
@@ -591,7 +495,7 @@ mod tests {
 
         // The next record's fields land in the same buffers.
         let mut next = Record::new(Level::Info, "l", "m");
-        next.json_fields().str("k", "w");
+        next.raw_fields_mut().push_str(r#"{"k":"w"}"#);
         assert!(next.borrow_slots(&mut slots));
         next.resolve_raw();
         assert_eq!(next.fields, vec![("k".to_owned(), Value::from("w"))]);
@@ -600,7 +504,7 @@ mod tests {
 
         // Fields of the caller's own stay in the record's slots.
         let mut own = Record::new(Level::Info, "l", "m").field("a", 1);
-        own.json_fields().str("b", "x");
+        own.raw_fields_mut().push_str(r#"{"b":"x"}"#);
         assert!(!own.borrow_slots(&mut slots));
         own.resolve_raw();
         assert_eq!(own.fields.len(), 2);

@@ -17,14 +17,15 @@
 //!   `i64` nanoseconds since the epoch, `u64` context pointer (read only
 //!   when `CONTEXT` is set);
 //! - the logger's name and the message;
-//! - one item per field: a `u8` kind, the key, then the value.
+//! - one item per field: a `u8` kind, the key, then the value; the
+//!   record's location and type are items without a key.
 //!
 //! Strings are a `u32` length and then the bytes. Numbers are native
 //! endian, unaligned.
 
 use crate::context::{self, Context};
 use crate::level::Level;
-use crate::record::Record;
+use crate::record::{LogType, Record};
 use crate::value::Value;
 use parking_lot::Mutex;
 use std::cell::{RefCell, UnsafeCell};
@@ -48,6 +49,10 @@ const JSON: u8 = 6;
 /// A JSON object whose members become fields (`Record::raw_fields`); it has
 /// no key.
 const OBJECT: u8 = 7;
+/// `Record::location`: file, then line (`u32`), then function; no key.
+const LOCATION: u8 = 8;
+/// `Record::log_type`, by name; no key.
+const LOG_TYPE: u8 = 9;
 
 /// One thread's ring for one logger. The bytes before `released` belong to
 /// the caller, the ones after it to queued entries the writer has not
@@ -233,6 +238,10 @@ thread_local! {
 /// Where an open capture writes: the ring entry at `idx`, `len` bytes so far.
 pub(crate) struct Writing {
     lane: NonNull<Lane>,
+    /// A context the caller gave (`Writing::context`), used instead of the
+    /// thread's: `None` when none was given, `Some(None)` when it is the
+    /// one the writer holds already.
+    context: Option<Option<Arc<Context>>>,
     buf: *mut u8,
     len: usize,
     max: usize,
@@ -290,6 +299,7 @@ impl Writing {
         let buf = unsafe { ring.buf.as_ptr().add(idx) };
         let mut w = Writing {
             lane,
+            context: None,
             buf,
             len: HEADER,
             max,
@@ -363,6 +373,43 @@ impl Writing {
         ok
     }
 
+    /// The record's location.
+    pub fn location(&mut self, file: &str, line: u32, function: &str) -> bool {
+        let mark = self.len;
+        let ok = self.text(&[LOCATION], file)
+            && self.put(&[&line.to_ne_bytes()])
+            && self.text(&[], function);
+        if !ok {
+            self.len = mark;
+        }
+        ok
+    }
+
+    /// The record's type.
+    pub fn log_type(&mut self, t: LogType) -> bool {
+        self.text(&[LOG_TYPE], t.as_str())
+    }
+
+    /// The context the record carries, instead of the thread's. Compared
+    /// with the writer's copy at once, so an unchanged one costs no
+    /// reference.
+    pub fn context(&mut self, ctx: &Arc<Context>) {
+        // SAFETY: see `open`; `busy` keeps the lane in place.
+        let lane = unsafe { self.lane.as_ref() };
+        let same = lane.sent.as_ref().is_some_and(|s| Arc::ptr_eq(s, ctx));
+        self.context = Some((!same).then(|| ctx.clone()));
+    }
+
+    /// The context the record carries when it is not the thread's.
+    pub fn given_context(&self) -> Option<Arc<Context>> {
+        match &self.context {
+            Some(Some(c)) => Some(c.clone()),
+            // SAFETY: see `open`.
+            Some(None) => unsafe { self.lane.as_ref() }.sent.clone(),
+            None => None,
+        }
+    }
+
     /// The entry so far, as a record (a capture that outgrew the ring).
     pub fn to_record(&self, rec: &mut Record) {
         // SAFETY: the first `len` bytes at `buf` are a well-formed entry
@@ -380,16 +427,21 @@ impl Writing {
     ) -> Result<bool, E> {
         // SAFETY: see `open`; `busy` keeps the lane in place.
         let lane = unsafe { &mut *self.lane.as_ptr() };
-        // Whether the thread's context is still the one the writer holds.
-        let mut same = lane.sent.is_none();
-        let mut fresh = None;
-        context::with_current(|c| {
-            same = lane.sent.as_ref().is_some_and(|s| Arc::ptr_eq(s, c));
-            if !same {
-                fresh = Some(c.clone());
+        // Whether the record's context is still the one the writer holds.
+        let (changed, fresh) = match self.context.take() {
+            Some(given) => (given.is_some(), given),
+            None => {
+                let mut same = lane.sent.is_none();
+                let mut fresh = None;
+                context::with_current(|c| {
+                    same = lane.sent.as_ref().is_some_and(|s| Arc::ptr_eq(s, c));
+                    if !same {
+                        fresh = Some(c.clone());
+                    }
+                });
+                (!same, fresh)
             }
-        });
-        let changed = !same;
+        };
         let mut handed: *const Context = std::ptr::null();
         let mut kept = None;
         if changed {
@@ -544,6 +596,17 @@ unsafe fn decode(entry: &[u8], rec: &mut Record) {
                     out.value(key, Value::Bool(b));
                 }
                 NULL => out.value(key, Value::Null),
+                LOCATION => {
+                    let file = key;
+                    let line = u32::from_ne_bytes(r.rest[..4].try_into().expect("4 bytes"));
+                    r.rest = &r.rest[4..];
+                    let function = r.text();
+                    let loc = out.location();
+                    loc.file.push_str(file);
+                    loc.line = line;
+                    loc.function.push_str(function);
+                }
+                LOG_TYPE => out.log_type(LogType::parse(key)),
                 _ => {
                     debug_assert_eq!(kind, OBJECT);
                     out.raw().push_str(r.text());

@@ -2,7 +2,7 @@
 //! out as the same lines as boxed records, in order, whole, counted.
 
 use logfort_core::context::{self, Context};
-use logfort_core::{Config, Error, Level, Logger, Record, Value};
+use logfort_core::{Config, Error, Exception, Level, Location, LogType, Logger, Record, Value};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -339,4 +339,87 @@ fn a_disabled_level_captures_nothing() {
     let out = text(&l, &path);
     assert_eq!(out.len(), 1);
     assert!(out[0].contains(r#""logger":"on""#));
+}
+
+#[test]
+fn location_type_context_exception_and_stack_are_the_same_as_on_a_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let l = logger(&path, "");
+    let ctx = Arc::new(Context {
+        correlation_id: Some("given".into()),
+        user_id: Some("u-9".into()),
+        ..Context::default()
+    });
+    // The thread's context differs: the given one wins.
+    context::set_current(Some(Arc::new(Context {
+        correlation_id: Some("thread".into()),
+        ..Context::default()
+    })));
+    let exception = || Exception {
+        type_name: "ValueError".into(),
+        message: "bad password=hunter2".into(),
+        traceback: Some("Traceback ...".into()),
+        code: None,
+    };
+    for with_exception in [false, true] {
+        let mut c = l.capture_at(noon(), Level::Error, "loc", "m");
+        c.str("k", "v");
+        c.location("app/views.py", 42, "login");
+        c.log_type(LogType::Security);
+        c.context(&ctx);
+        if with_exception {
+            c.exception(Box::new(exception()));
+            c.stack_trace("stack".into());
+        }
+        c.int("after", 1);
+        c.send().unwrap();
+        let mut rec = Record::new_at(noon(), Level::Error, "loc", "m")
+            .field("k", "v")
+            .field("after", 1);
+        rec.location = Some(Box::new(Location {
+            file: "app/views.py".into(),
+            line: 42,
+            function: "login".into(),
+        }));
+        rec.log_type = Some(LogType::Security);
+        rec.context = Some(ctx.clone());
+        if with_exception {
+            rec.exception = Some(Box::new(exception()));
+            rec.stack_trace = Some("stack".into());
+        }
+        l.log(rec).unwrap();
+    }
+    context::clear_current();
+    let out = text(&l, &path);
+    assert_eq!(out.len(), 4);
+    assert_eq!(out[0], out[1]);
+    assert_eq!(out[2], out[3]);
+    for line in &out {
+        assert!(line.contains(r#""correlation_id":"given""#), "{line}");
+        assert!(!line.contains("hunter2"), "{line}");
+    }
+    assert!(out[0].contains("app/views.py") && out[0].contains(r#""log_type":"security""#));
+    assert!(out[2].contains("ValueError"), "{}", out[2]);
+}
+
+#[test]
+fn captures_of_a_disabled_type_are_counted_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let l = logger(&path, r#","audit":{"enabled":false}"#);
+    let mut c = l.capture(Level::Info, "a", "audited");
+    c.log_type(LogType::Audit);
+    c.send().unwrap();
+    l.capture(Level::Info, "a", "plain").send().unwrap();
+    let out = text(&l, &path);
+    assert_eq!(out.len(), 1);
+    assert!(out[0].contains(r#""message":"plain""#));
+    assert_eq!(
+        l.metrics().get(
+            "logfort_records_dropped_total",
+            &[("reason", "audit_disabled")]
+        ),
+        1
+    );
 }
