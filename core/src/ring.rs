@@ -235,7 +235,7 @@ thread_local! {
     static LANES: RefCell<Vec<Box<Lane>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Where an open capture writes: the ring entry at `idx`, `len` bytes so far.
+/// An open entry: `len` bytes written so far at `buf`, at most `max`.
 pub(crate) struct Writing {
     lane: NonNull<Lane>,
     /// A context the caller gave (`Writing::context`), used instead of the
