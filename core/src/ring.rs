@@ -347,16 +347,24 @@ impl Writing {
     /// A field of a scalar (or JSON) value; false (and nothing written)
     /// when the entry is full.
     pub fn field(&mut self, key: &str, value: Scalar<'_>) -> bool {
+        self.item(|w| {
+            w.text(&[kind_of(&value)], key)
+                && match value {
+                    Scalar::Str(s) | Scalar::Json(s) => w.text(&[], s),
+                    Scalar::Int(i) => w.put(&[&i.to_ne_bytes()]),
+                    Scalar::UInt(u) => w.put(&[&u.to_ne_bytes()]),
+                    Scalar::Float(f) => w.put(&[&f.to_ne_bytes()]),
+                    Scalar::Bool(b) => w.put(&[&[b as u8]]),
+                    Scalar::Null => true,
+                }
+        })
+    }
+
+    /// Writes one item with `write`; when it does not fit whole, nothing
+    /// of it stays.
+    fn item(&mut self, write: impl FnOnce(&mut Writing) -> bool) -> bool {
         let mark = self.len;
-        let ok = self.text(&[kind_of(&value)], key)
-            && match value {
-                Scalar::Str(s) | Scalar::Json(s) => self.text(&[], s),
-                Scalar::Int(i) => self.put(&[&i.to_ne_bytes()]),
-                Scalar::UInt(u) => self.put(&[&u.to_ne_bytes()]),
-                Scalar::Float(f) => self.put(&[&f.to_ne_bytes()]),
-                Scalar::Bool(b) => self.put(&[&[b as u8]]),
-                Scalar::Null => true,
-            };
+        let ok = write(self);
         if !ok {
             self.len = mark;
         }
@@ -365,24 +373,14 @@ impl Writing {
 
     /// A JSON object whose members become fields.
     pub fn object(&mut self, json: &str) -> bool {
-        let mark = self.len;
-        let ok = self.text(&[OBJECT], "") && self.text(&[], json);
-        if !ok {
-            self.len = mark;
-        }
-        ok
+        self.item(|w| w.text(&[OBJECT], "") && w.text(&[], json))
     }
 
     /// The record's location.
     pub fn location(&mut self, file: &str, line: u32, function: &str) -> bool {
-        let mark = self.len;
-        let ok = self.text(&[LOCATION], file)
-            && self.put(&[&line.to_ne_bytes()])
-            && self.text(&[], function);
-        if !ok {
-            self.len = mark;
-        }
-        ok
+        self.item(|w| {
+            w.text(&[LOCATION], file) && w.put(&[&line.to_ne_bytes()]) && w.text(&[], function)
+        })
     }
 
     /// The record's type.
