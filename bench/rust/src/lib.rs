@@ -6,7 +6,7 @@
 pub mod corpus;
 pub mod naive;
 
-use logfort_core::{Capture, Context, Level, Record, Value};
+use logfort_core::{Capture, Context};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -42,7 +42,7 @@ fn env_usize(var: &str, default: usize) -> usize {
 }
 
 /// The correlation context every workload record carries, built once as a
-/// request would bind it; a record takes a reference (`Record::set_context`).
+/// request would bind it (each benchmark thread makes it its current one).
 pub fn workload_context() -> &'static Arc<Context> {
     static CTX: OnceLock<Arc<Context>> = OnceLock::new();
     CTX.get_or_init(|| {
@@ -50,25 +50,6 @@ pub fn workload_context() -> &'static Arc<Context> {
         c.set("correlation_id", CORRELATION_ID);
         Arc::new(c)
     })
-}
-
-/// One workload record, captured as a caller would: fresh owned strings,
-/// the time, and the bound context.
-pub fn workload_record() -> Record {
-    let mut rec = Record::new(Level::Info, LOGGER, MESSAGE);
-    workload_fields(&mut rec);
-    rec
-}
-
-/// The workload's fields and context, added to a record the caller got
-/// from `Logger::record`.
-pub fn workload_fields(rec: &mut Record) {
-    rec.add_str("user_id", USER_ID);
-    rec.add_str("client_ip", CLIENT_IP);
-    rec.add("duration_ms", Value::Float(DURATION_MS));
-    rec.add_str("request_path", REQUEST_PATH);
-    rec.add_str("api_key", API_KEY);
-    rec.set_context(workload_context());
 }
 
 /// The workload's fields, added to a capture (`Logger::capture`); the
@@ -311,16 +292,31 @@ mod tests {
     }
 
     #[test]
-    fn workload_record_carries_the_fields_and_the_correlation_id() {
-        let rec = workload_record();
-        assert_eq!(rec.logger, "app.auth");
-        assert_eq!(rec.fields.len(), 5);
-        assert_eq!(
-            rec.get("duration_ms"),
-            Some(&logfort_core::Value::Float(12.5))
+    fn a_workload_capture_carries_the_fields_and_the_correlation_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.log");
+        let config = logfort_core::Config::from_json(&format!(
+            r#"{{"sinks":[{{"type":"file","path":{:?}}}]}}"#,
+            path.to_str().unwrap()
+        ))
+        .unwrap();
+        let logger = logfort_core::Logger::new(config).unwrap();
+        logfort_core::context::set_current(Some(workload_context().clone()));
+        let mut c = logger.capture(logfort_core::Level::Info, LOGGER, MESSAGE);
+        capture_fields(&mut c);
+        c.send().unwrap();
+        logfort_core::context::clear_current();
+        logger.flush(Duration::from_secs(10)).unwrap();
+        let line = std::fs::read_to_string(&path).unwrap();
+        let want = format!(
+            concat!(
+                r#""logger":"app.auth","message":{:?},"correlation_id":{:?},"user_id":"u-123","#,
+                r#""client_ip":"192.168.1.1","duration_ms":12.5,"request_path":"/api/v1/login","#,
+                r#""api_key":"***MASKED***""#
+            ),
+            "login failed {\"password\": \"***MASKED***\"} for a***@example.com card ****-****-****-1111",
+            CORRELATION_ID
         );
-        let ctx = rec.context.as_deref().unwrap();
-        assert_eq!(ctx.correlation_id.as_deref(), Some(CORRELATION_ID));
-        assert!(!ctx.correlation_id_rejected);
+        assert!(line.contains(&want), "{line}");
     }
 }

@@ -123,9 +123,8 @@ pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logg
     }
 }
 
-/// The logger, the record being captured, and whether a string was not
-/// valid UTF-8.
-type Started = (&'static Logger, Capture<'static>, bool);
+/// The record being captured, and whether a string was not valid UTF-8.
+type Started = (Capture<'static>, bool);
 
 /// Starts a record: NULL checks first, then the level (a filtered call
 /// touches no string), then the strings.
@@ -151,11 +150,7 @@ unsafe fn begin(
     let (name, bad_name) = unsafe { text(logger_name, "logger_name") }?;
     // SAFETY: forwarded from the caller's contract.
     let (msg, bad_msg) = unsafe { text(message, "message") }?;
-    Ok(Some((
-        l,
-        l.capture(level, &name, &msg),
-        bad_name || bad_msg,
-    )))
+    Ok(Some((l.capture(level, &name, &msg), bad_name || bad_msg)))
 }
 
 /// Turns the outcome of queueing a record into a status.
@@ -195,7 +190,7 @@ pub unsafe extern "C" fn lf_log(
 ) -> lf_status {
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
-        let (_, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+        let (mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
             Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
@@ -248,7 +243,7 @@ pub unsafe extern "C" fn lf_log_kv(
             return lf_status::LF_NULL_ARGUMENT;
         }
         // SAFETY: forwarded from the caller's contract.
-        let (_, mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+        let (mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
             Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
