@@ -11,6 +11,7 @@ mod text;
 pub mod write;
 
 use crate::record::{Record, Value};
+use crate::schema::subset::key_hash;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -104,30 +105,48 @@ const PROMOTED: [&str; 4] = ["correlation_id", "request_id", "trace_id", "span_i
 
 /// Keys the record itself writes; a caller field with one of these names
 /// is written as `field_<name>` instead of clashing.
+const RESERVED: [&str; 20] = [
+    "timestamp",
+    "level",
+    "logger",
+    "message",
+    "correlation_id",
+    "correlation_id_rejected",
+    "request_id",
+    "trace_id",
+    "span_id",
+    "service",
+    "environment",
+    "version",
+    "log_type",
+    "file",
+    "line",
+    "function",
+    "exception",
+    "stack_trace",
+    "schema_version",
+    "schema_errors",
+];
+
+/// Bit `h % 64` of each reserved key's name hash: most keys are told
+/// apart from all twenty by one bit test.
+const RESERVED_BITS: u64 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < RESERVED.len() {
+        bits |= 1 << (key_hash(RESERVED[i]) % 64);
+        i += 1;
+    }
+    bits
+};
+
+/// `is_reserved(k)`, given `h = key_hash(k)`.
+fn is_reserved_hashed(k: &str, h: u64) -> bool {
+    RESERVED_BITS & (1 << (h % 64)) != 0 && RESERVED.contains(&k)
+}
+
 fn is_reserved(k: &str) -> bool {
-    matches!(
-        k,
-        "timestamp"
-            | "level"
-            | "logger"
-            | "message"
-            | "correlation_id"
-            | "correlation_id_rejected"
-            | "request_id"
-            | "trace_id"
-            | "span_id"
-            | "service"
-            | "environment"
-            | "version"
-            | "log_type"
-            | "file"
-            | "line"
-            | "function"
-            | "exception"
-            | "stack_trace"
-            | "schema_version"
-            | "schema_errors"
-    )
+    is_reserved_hashed(k, key_hash(k))
 }
 
 /// The record as profiles see it: the id slots resolved, and the body
@@ -180,19 +199,25 @@ impl<'a> View<'a> {
             Body::Id(s) => f(k, &Value::Str(s.to_owned())),
             Body::Val(v) => f(k, v),
         };
-        // Collisions need a repeated key or one already named `field_*`;
-        // the common record has neither and needs no bookkeeping.
-        let mut keys = [""; 16];
+        // Renaming needs a reserved key, a repeated one or one already
+        // named `field_*`; the common record has none and is written with
+        // its keys as given. Names are compared by hash: a collision only
+        // sends the record the careful way.
+        let mut hashes = [0u64; 16];
         let (mut n, mut simple) = (0, true);
         self.walk(|k, _| {
             if simple {
-                simple = n < keys.len() && !k.starts_with("field_") && !keys[..n].contains(&k);
-                keys[n.min(keys.len() - 1)] = k;
+                let h = key_hash(k);
+                simple = n < hashes.len()
+                    && !k.starts_with("field_")
+                    && !is_reserved_hashed(k, h)
+                    && !hashes[..n].contains(&h);
+                hashes[n.min(hashes.len() - 1)] = h;
                 n += 1;
             }
         });
         if simple {
-            self.walk(|k, b| emit(&body_key(k), b));
+            self.walk(&mut emit);
         } else {
             let mut seen: Vec<Cow<'a, str>> = Vec::new();
             self.walk(|k, b| emit(unique(&mut seen, body_key(k)), b));

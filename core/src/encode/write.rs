@@ -24,8 +24,38 @@ static ESCAPE: [u8; 256] = {
 
 /// Writes `s` as a quoted JSON string: runs that need no escaping are
 /// copied whole.
+#[inline]
 pub fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    if needs_escape(bytes) {
+        escaped(out, bytes);
+    } else {
+        quoted(out, bytes);
+    }
+}
+
+/// The common case (every key, most values): quotes and one copy, with
+/// one capacity check.
+#[inline]
+fn quoted(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() + 2);
+    let len = out.len();
+    // SAFETY: `reserve` made room for the `bytes.len() + 2` bytes written
+    // past `len`, which are then initialised.
+    unsafe {
+        let at = out.as_mut_ptr().add(len);
+        at.write(b'"');
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), at.add(1), bytes.len());
+        at.add(bytes.len() + 1).write(b'"');
+        out.set_len(len + bytes.len() + 2);
+    }
+}
+
+/// A string with bytes to escape; out of line, so that the common case
+/// stays small where it is inlined.
+#[cold]
+#[inline(never)]
+fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
@@ -36,6 +66,50 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any byte of `b` must be escaped: whole words, the last one
+/// overlapping the one before, so short strings take one or two steps.
+#[inline]
+fn needs_escape(b: &[u8]) -> bool {
+    let n = b.len();
+    let word = |i: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |i: usize| {
+        let mut w = [0; 4];
+        w.copy_from_slice(&b[i..i + 4]);
+        u32::from_le_bytes(w) as u64
+    };
+    let mask = if n >= 8 {
+        let mut m = escape_mask(word(n - 8));
+        let mut i = 0;
+        while i + 8 < n {
+            m |= escape_mask(word(i));
+            i += 8;
+        }
+        m
+    } else if n >= 4 {
+        escape_mask(half(0) | half(n - 4) << 32)
+    } else if n > 0 {
+        // Three bytes cover any string this short; the rest is filler
+        // that needs no escape.
+        escape_mask(u64::from_le_bytes([
+            b[0],
+            b[n / 2],
+            b[n - 1],
+            b'a',
+            b'a',
+            b'a',
+            b'a',
+            b'a',
+        ]))
+    } else {
+        0
+    };
+    mask != 0
 }
 
 /// Position of the first byte at or after `from` that must be escaped,
@@ -411,6 +485,26 @@ mod tests {
                 for at in 0..=len {
                     let mut input = "a".repeat(len);
                     input.insert(at, special);
+                    assert_eq!(
+                        s(&input),
+                        serde_json::to_string(&input).unwrap(),
+                        "{input:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_ascii_byte_is_judged_alike_at_every_offset_of_short_strings() {
+        // The quick check reads overlapping words and, below four bytes,
+        // three sampled bytes: each must still see every position.
+        for b in 0u8..0x80 {
+            for len in 1..20 {
+                for at in 0..len {
+                    let mut input = vec![b'x'; len];
+                    input[at] = b;
+                    let input = String::from_utf8(input).unwrap();
                     assert_eq!(
                         s(&input),
                         serde_json::to_string(&input).unwrap(),

@@ -318,6 +318,9 @@ const INDEXED: usize = 32;
 struct View<'a> {
     rec: &'a Record,
     hashes: [u64; INDEXED],
+    /// Bit `h % 64` of every field's name hash: most names a schema
+    /// asks for are absent, and this settles it without a scan.
+    present: u64,
 }
 
 const H_LEVEL: u64 = key_hash("level");
@@ -334,10 +337,19 @@ const H_SESSION_ID: u64 = key_hash("session_id");
 impl<'a> View<'a> {
     fn new(rec: &'a Record) -> View<'a> {
         let mut hashes = [0; INDEXED];
+        let mut present = 0;
         for (h, (k, _)) in hashes.iter_mut().zip(&rec.fields) {
             *h = key_hash(k);
+            present |= 1 << (*h % 64);
         }
-        View { rec, hashes }
+        if rec.fields.len() > INDEXED {
+            present = u64::MAX;
+        }
+        View {
+            rec,
+            hashes,
+            present,
+        }
     }
 
     /// The name hash of field `i`.
@@ -350,6 +362,9 @@ impl<'a> View<'a> {
 
     fn field(&self, name: &str, h: u64) -> Option<Seen<'a>> {
         let fields = &self.rec.fields;
+        if self.present & (1 << (h % 64)) == 0 {
+            return None;
+        }
         if fields.len() > INDEXED {
             return self.rec.get(name).map(Seen::Value);
         }
