@@ -335,22 +335,42 @@ impl Writing {
         true
     }
 
-    fn text(&mut self, lead: &[u8], s: &str) -> bool {
-        self.put(&[lead, &(s.len() as u32).to_ne_bytes(), s.as_bytes()])
+    /// `lead` (a kind byte), then `s` as a length and its
+    /// bytes: one bounds check and one copy, the hot path of every field.
+    #[inline]
+    fn text(&mut self, lead: Option<u8>, s: &str) -> bool {
+        let n = lead.is_some() as usize + 4 + s.len();
+        if self.len + n > self.max {
+            return false;
+        }
+        // SAFETY: the `n` bytes written at `buf + len` lie within the
+        // reserved `max` bytes, checked above.
+        unsafe {
+            let mut at = self.buf.add(self.len);
+            if let Some(kind) = lead {
+                at.write(kind);
+                at = at.add(1);
+            }
+            at.cast::<[u8; 4]>()
+                .write_unaligned((s.len() as u32).to_ne_bytes());
+            std::ptr::copy_nonoverlapping(s.as_ptr(), at.add(4), s.len());
+        }
+        self.len += n;
+        true
     }
 
     /// The logger name and the message, first of every entry.
     pub fn names(&mut self, logger: &str, message: &str) -> bool {
-        self.text(&[], logger) && self.text(&[], message)
+        self.text(None, logger) && self.text(None, message)
     }
 
     /// A field of a scalar (or JSON) value; false (and nothing written)
     /// when the entry is full.
     pub fn field(&mut self, key: &str, value: Scalar<'_>) -> bool {
         self.item(|w| {
-            w.text(&[kind_of(&value)], key)
+            w.text(Some(kind_of(&value)), key)
                 && match value {
-                    Scalar::Str(s) | Scalar::Json(s) => w.text(&[], s),
+                    Scalar::Str(s) | Scalar::Json(s) => w.text(None, s),
                     Scalar::Int(i) => w.put(&[&i.to_ne_bytes()]),
                     Scalar::UInt(u) => w.put(&[&u.to_ne_bytes()]),
                     Scalar::Float(f) => w.put(&[&f.to_ne_bytes()]),
@@ -373,19 +393,19 @@ impl Writing {
 
     /// A JSON object whose members become fields.
     pub fn object(&mut self, json: &str) -> bool {
-        self.item(|w| w.text(&[OBJECT], "") && w.text(&[], json))
+        self.item(|w| w.text(Some(OBJECT), "") && w.text(None, json))
     }
 
     /// The record's location.
     pub fn location(&mut self, file: &str, line: u32, function: &str) -> bool {
         self.item(|w| {
-            w.text(&[LOCATION], file) && w.put(&[&line.to_ne_bytes()]) && w.text(&[], function)
+            w.text(Some(LOCATION), file) && w.put(&[&line.to_ne_bytes()]) && w.text(None, function)
         })
     }
 
     /// The record's type.
     pub fn log_type(&mut self, t: LogType) -> bool {
-        self.text(&[LOG_TYPE], t.as_str())
+        self.text(Some(LOG_TYPE), t.as_str())
     }
 
     /// The context the record carries, instead of the thread's. Compared
