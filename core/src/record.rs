@@ -171,10 +171,8 @@ impl Record {
         self.schema_errors.clear();
         self.time = time;
         self.level = level;
-        self.logger.clear();
-        self.logger.push_str(logger);
-        self.message.clear();
-        self.message.push_str(message);
+        crate::bytes::assign(&mut self.logger, logger);
+        crate::bytes::assign(&mut self.message, message);
     }
 
     /// Drops buffers too large to keep for reuse: one huge record must
@@ -337,10 +335,7 @@ pub(crate) struct Refill<'a> {
 impl Refill<'_> {
     pub fn str(&mut self, key: &str, value: &str) {
         self.put(key, |v| match v {
-            Value::Str(s) => {
-                s.clear();
-                s.push_str(value);
-            }
+            Value::Str(s) => crate::bytes::assign(s, value),
             other => *other = Value::Str(value.to_owned()),
         });
     }
@@ -371,8 +366,7 @@ impl Refill<'_> {
                 .push(slot.unwrap_or_else(|| (String::new(), Value::Null)));
         }
         let (k, v) = &mut rec.fields[self.n];
-        k.clear();
-        k.push_str(key);
+        crate::bytes::assign(k, key);
         set(v);
         self.n += 1;
     }

@@ -353,7 +353,7 @@ impl Writing {
             }
             at.cast::<[u8; 4]>()
                 .write_unaligned((s.len() as u32).to_ne_bytes());
-            std::ptr::copy_nonoverlapping(s.as_ptr(), at.add(4), s.len());
+            crate::bytes::copy(s.as_bytes(), at.add(4));
         }
         self.len += n;
         true

@@ -153,11 +153,34 @@ fn is_reserved(k: &str) -> bool {
 /// (bound context fields, then the caller's fields) without clashes.
 pub struct View<'a> {
     pub rec: &'a Record,
+    /// Bit `i`: a field is named `PROMOTED[i]`. Few records have one, and
+    /// then no id slot needs a search of the fields.
+    promoted: u8,
 }
+
+/// Bit `n` for each length `n` of a `PROMOTED` name: most keys are ruled
+/// out by their length alone.
+const PROMOTED_LENGTHS: u64 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < PROMOTED.len() {
+        bits |= 1 << PROMOTED[i].len();
+        i += 1;
+    }
+    bits
+};
 
 impl<'a> View<'a> {
     pub fn new(rec: &'a Record) -> View<'a> {
-        View { rec }
+        let mut promoted = 0;
+        for (k, _) in &rec.fields {
+            if PROMOTED_LENGTHS & (1 << k.len().min(63)) != 0 {
+                if let Some(i) = PROMOTED.iter().position(|p| p == k) {
+                    promoted |= 1 << i;
+                }
+            }
+        }
+        View { rec, promoted }
     }
 
     fn ctx_id(&self, name: &str) -> Option<&'a str> {
@@ -174,8 +197,13 @@ impl<'a> View<'a> {
     /// One of the id slots (`correlation_id`, `request_id`, `trace_id`,
     /// `span_id`): from the context, else from a string field of that name.
     pub fn id(&self, name: &str) -> Option<&'a str> {
-        self.ctx_id(name)
-            .or_else(|| self.rec.get(name).and_then(Value::as_str))
+        self.ctx_id(name).or_else(|| {
+            let i = PROMOTED.iter().position(|p| *p == name)?;
+            if self.promoted & (1 << i) == 0 {
+                return None;
+            }
+            self.rec.get(name).and_then(Value::as_str)
+        })
     }
 
     pub fn correlation_id_rejected(&self) -> bool {
@@ -243,7 +271,11 @@ impl<'a> View<'a> {
             }
         }
         for (k, v) in &rec.fields {
-            if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
+            if self.promoted != 0
+                && PROMOTED.contains(&k.as_str())
+                && self.ctx_id(k).is_none()
+                && v.as_str().is_some()
+            {
                 continue; // written in its slot
             }
             g(k, Body::Val(v));

@@ -45,27 +45,42 @@ fn quoted(out: &mut Vec<u8>, bytes: &[u8]) {
     unsafe {
         let at = out.as_mut_ptr().add(len);
         at.write(b'"');
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), at.add(1), bytes.len());
+        crate::bytes::copy(bytes, at.add(1));
         at.add(bytes.len() + 1).write(b'"');
         out.set_len(len + bytes.len() + 2);
     }
 }
 
 /// A string with bytes to escape; out of line, so that the common case
-/// stays small where it is inlined.
+/// stays small where it is inlined. Room for the worst case (every byte
+/// `\u00XX`) is made once, so runs and escapes are plain copies.
 #[cold]
 #[inline(never)]
 fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut start = 0;
-    while let Some(i) = next_escape(bytes, start) {
-        out.extend_from_slice(&bytes[start..i]);
-        escape(out, bytes[i]);
-        start = i + 1;
+    out.reserve(bytes.len() * 6 + 2);
+    let base = out.len();
+    let mut len = base;
+    // SAFETY: at most `6 * bytes.len() + 2` bytes are written past `base`,
+    // all within what `reserve` made room for, and all are initialised
+    // before `set_len`.
+    unsafe {
+        let at = out.as_mut_ptr();
+        let mut put = |part: &[u8]| {
+            std::ptr::copy_nonoverlapping(part.as_ptr(), at.add(len), part.len());
+            len += part.len();
+        };
+        put(b"\"");
+        let mut start = 0;
+        while let Some(i) = next_escape(bytes, start) {
+            put(&bytes[start..i]);
+            let (seq, n) = escape_seq(bytes[i]);
+            put(&seq[..n]);
+            start = i + 1;
+        }
+        put(&bytes[start..]);
+        put(b"\"");
+        out.set_len(len);
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// Whether any byte of `b` must be escaped: whole words, the last one
@@ -129,20 +144,21 @@ fn next_escape(b: &[u8], mut from: usize) -> Option<usize> {
         .map(|p| from + p)
 }
 
-fn escape(out: &mut Vec<u8>, b: u8) {
+/// The escape sequence for a byte that needs one, and its length.
+fn escape_seq(b: u8) -> ([u8; 6], usize) {
+    let two = |c: u8| ([b'\\', c, 0, 0, 0, 0], 2);
     match b {
-        b'"' => out.extend_from_slice(b"\\\""),
-        b'\\' => out.extend_from_slice(b"\\\\"),
-        b'\n' => out.extend_from_slice(b"\\n"),
-        b'\r' => out.extend_from_slice(b"\\r"),
-        b'\t' => out.extend_from_slice(b"\\t"),
-        0x08 => out.extend_from_slice(b"\\b"),
-        0x0c => out.extend_from_slice(b"\\f"),
+        b'"' => two(b'"'),
+        b'\\' => two(b'\\'),
+        b'\n' => two(b'n'),
+        b'\r' => two(b'r'),
+        b'\t' => two(b't'),
+        0x08 => two(b'b'),
+        0x0c => two(b'f'),
         _ => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 0xf) as usize]);
+            let hex = |n: u8| HEX[n as usize];
+            ([b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b & 0xf)], 6)
         }
     }
 }
@@ -241,14 +257,14 @@ fn short_decimal(out: &mut Vec<u8>, f: f64) -> bool {
     const POW10: [f64; 5] = [1.0, 10.0, 100.0, 1_000.0, 10_000.0];
     const LIMIT: f64 = (1u64 << 52) as f64;
     let a = f.abs();
-    let Some(mut k) = (0..POW10.len()).find(|&k| (a * POW10[k]).fract() == 0.0) else {
+    // The first scale at which `a` is a whole number below 2^52 (a
+    // round trip through u64, cheaper than `fract`; NaN never compares
+    // equal, and the infinities are not below the limit).
+    let whole = |x: f64| x < LIMIT && (x as u64) as f64 == x;
+    let Some(mut k) = (0..POW10.len()).find(|&k| whole(a * POW10[k])) else {
         return false;
     };
-    let scaled = a * POW10[k];
-    if scaled >= LIMIT {
-        return false; // (NaN and the infinities have no fraction of 0)
-    }
-    let mut m = scaled as u64;
+    let mut m = (a * POW10[k]) as u64;
     while k > 0 && matches!(m % 10, 0) {
         m /= 10;
         k -= 1;

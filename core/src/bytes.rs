@@ -1,0 +1,86 @@
+//! Copies of short byte strings. Keys and most values are a few bytes
+//! long, and a call to `memcpy` (through the PLT, then its size dispatch)
+//! costs more than the copy; two overlapping word moves do it inline.
+
+/// Copies `src` to `dst`.
+///
+/// # Safety
+/// `dst` is valid for `src.len()` bytes of writes and does not overlap
+/// `src`.
+#[inline(always)]
+pub(crate) unsafe fn copy(src: &[u8], dst: *mut u8) {
+    let (n, p) = (src.len(), src.as_ptr());
+    // SAFETY: every read is within `src` and every write within the
+    // `n` bytes at `dst`; the second move of each pair overlaps the first
+    // when `n` is not a whole word, writing the same bytes again.
+    unsafe {
+        if n > 16 {
+            std::ptr::copy_nonoverlapping(p, dst, n);
+        } else if n >= 8 {
+            let (a, b) = (
+                p.cast::<u64>().read_unaligned(),
+                p.add(n - 8).cast::<u64>().read_unaligned(),
+            );
+            dst.cast::<u64>().write_unaligned(a);
+            dst.add(n - 8).cast::<u64>().write_unaligned(b);
+        } else if n >= 4 {
+            let (a, b) = (
+                p.cast::<u32>().read_unaligned(),
+                p.add(n - 4).cast::<u32>().read_unaligned(),
+            );
+            dst.cast::<u32>().write_unaligned(a);
+            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+        } else if n > 0 {
+            // One to three bytes: first, middle and last cover them.
+            dst.write(*p);
+            dst.add(n / 2).write(*p.add(n / 2));
+            dst.add(n - 1).write(*p.add(n - 1));
+        }
+    }
+}
+
+/// `s` becomes `text`, in the buffer `s` already has when it is big
+/// enough (a record refilled with what the last one held).
+#[inline]
+pub(crate) fn assign(s: &mut String, text: &str) {
+    if s.capacity() < text.len() {
+        s.clear();
+        s.push_str(text);
+        return;
+    }
+    // SAFETY: the buffer holds `text.len()` bytes (checked above), which
+    // are then the bytes of a `&str`, so the string stays UTF-8.
+    unsafe {
+        let v = s.as_mut_vec();
+        copy(text.as_bytes(), v.as_mut_ptr());
+        v.set_len(text.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_length_is_copied_exactly_and_nothing_beyond() {
+        let src: Vec<u8> = (1..=40).collect();
+        for n in 0..=src.len() {
+            let mut dst = [0u8; 48];
+            // SAFETY: `dst` has room for `n` bytes; the buffers are distinct.
+            unsafe { super::copy(&src[..n], dst.as_mut_ptr().add(4)) };
+            assert_eq!(&dst[4..4 + n], &src[..n], "{n}");
+            assert!(dst[..4].iter().chain(&dst[4 + n..]).all(|&b| b == 0), "{n}");
+        }
+    }
+
+    #[test]
+    fn assign_keeps_a_big_enough_buffer_and_grows_a_small_one() {
+        let mut s = String::with_capacity(32);
+        let buf = s.as_ptr();
+        for text in ["a much longer text", "", "é", "0123456789abcdef0"] {
+            super::assign(&mut s, text);
+            assert_eq!(s, text);
+            assert_eq!(s.as_ptr(), buf);
+        }
+        super::assign(&mut s, &"x".repeat(100));
+        assert_eq!(s, "x".repeat(100));
+    }
+}
