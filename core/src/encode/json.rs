@@ -16,18 +16,16 @@ impl Json {
 impl Encoder for Json {
     fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
         let view = View::new(rec);
-        let first = &mut true;
-        out.push(b'{');
-        write::key(out, first, "timestamp");
-        out.push(b'"');
+        // The leading members are always there: their keys are literals.
+        out.extend_from_slice(b"{\"timestamp\":\"");
         write::rfc3339_micros(out, rec.time);
-        out.push(b'"');
-        write::key(out, first, "level");
+        out.extend_from_slice(b"\",\"level\":");
         write::string(out, rec.level.as_str());
-        write::key(out, first, "logger");
+        out.extend_from_slice(b",\"logger\":");
         write::string(out, &rec.logger);
-        write::key(out, first, "message");
+        out.extend_from_slice(b",\"message\":");
         write::string(out, &rec.message);
+        let first = &mut false;
         write::opt(out, first, "correlation_id", view.id("correlation_id"));
         if view.correlation_id_rejected() {
             write::key(out, first, "correlation_id_rejected");

@@ -30,24 +30,29 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     if needs_escape(bytes) {
         escaped(out, bytes);
     } else {
-        quoted(out, bytes);
+        quoted(out, b"", bytes, b"");
     }
 }
 
-/// The common case (every key, most values): quotes and one copy, with
-/// one capacity check.
+/// The common case (every key, most values): `pre`, the quoted bytes and
+/// `post` (separators of at most two bytes), with one capacity check.
 #[inline]
-fn quoted(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len() + 2);
+fn quoted(out: &mut Vec<u8>, pre: &[u8], bytes: &[u8], post: &[u8]) {
+    debug_assert!(pre.len() <= 2 && post.len() <= 2);
+    out.reserve(bytes.len() + 6);
     let len = out.len();
-    // SAFETY: `reserve` made room for the `bytes.len() + 2` bytes written
-    // past `len`, which are then initialised.
+    // SAFETY: `reserve` made room for the at most `bytes.len() + 6` bytes
+    // written past `len`, which are then initialised.
     unsafe {
-        let at = out.as_mut_ptr().add(len);
+        let mut at = out.as_mut_ptr().add(len);
+        crate::bytes::copy(pre, at);
+        at = at.add(pre.len());
         at.write(b'"');
         crate::bytes::copy(bytes, at.add(1));
-        at.add(bytes.len() + 1).write(b'"');
-        out.set_len(len + bytes.len() + 2);
+        at = at.add(bytes.len() + 1);
+        at.write(b'"');
+        crate::bytes::copy(post, at.add(1));
+        out.set_len(len + pre.len() + bytes.len() + 2 + post.len());
     }
 }
 
@@ -179,12 +184,16 @@ fn escape_mask(w: u64) -> u64 {
 }
 
 /// Writes `"key":` preceded by a comma unless it is the first member.
+#[inline]
 pub fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
-    if !std::mem::take(first) {
-        out.push(b',');
+    let comma: &[u8] = if std::mem::take(first) { b"" } else { b"," };
+    if needs_escape(k.as_bytes()) {
+        out.extend_from_slice(comma);
+        escaped(out, k.as_bytes());
+        out.push(b':');
+    } else {
+        quoted(out, comma, k.as_bytes(), b":");
     }
-    string(out, k);
-    out.push(b':');
 }
 
 /// Writes `"key":"value"` when there is a value.
