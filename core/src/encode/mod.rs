@@ -11,7 +11,6 @@ mod text;
 pub mod write;
 
 use crate::record::{Record, Value};
-use crate::schema::subset::key_hash;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -105,82 +104,41 @@ const PROMOTED: [&str; 4] = ["correlation_id", "request_id", "trace_id", "span_i
 
 /// Keys the record itself writes; a caller field with one of these names
 /// is written as `field_<name>` instead of clashing.
-const RESERVED: [&str; 20] = [
-    "timestamp",
-    "level",
-    "logger",
-    "message",
-    "correlation_id",
-    "correlation_id_rejected",
-    "request_id",
-    "trace_id",
-    "span_id",
-    "service",
-    "environment",
-    "version",
-    "log_type",
-    "file",
-    "line",
-    "function",
-    "exception",
-    "stack_trace",
-    "schema_version",
-    "schema_errors",
-];
-
-/// Bit `h % 64` of each reserved key's name hash: most keys are told
-/// apart from all twenty by one bit test.
-const RESERVED_BITS: u64 = {
-    let mut bits = 0;
-    let mut i = 0;
-    while i < RESERVED.len() {
-        bits |= 1 << (key_hash(RESERVED[i]) % 64);
-        i += 1;
-    }
-    bits
-};
-
-/// `is_reserved(k)`, given `h = key_hash(k)`.
-fn is_reserved_hashed(k: &str, h: u64) -> bool {
-    RESERVED_BITS & (1 << (h % 64)) != 0 && RESERVED.contains(&k)
-}
-
 fn is_reserved(k: &str) -> bool {
-    is_reserved_hashed(k, key_hash(k))
+    matches!(
+        k,
+        "timestamp"
+            | "level"
+            | "logger"
+            | "message"
+            | "correlation_id"
+            | "correlation_id_rejected"
+            | "request_id"
+            | "trace_id"
+            | "span_id"
+            | "service"
+            | "environment"
+            | "version"
+            | "log_type"
+            | "file"
+            | "line"
+            | "function"
+            | "exception"
+            | "stack_trace"
+            | "schema_version"
+            | "schema_errors"
+    )
 }
 
 /// The record as profiles see it: the id slots resolved, and the body
 /// (bound context fields, then the caller's fields) without clashes.
 pub struct View<'a> {
     pub rec: &'a Record,
-    /// Bit `i`: a field is named `PROMOTED[i]`. Few records have one, and
-    /// then no id slot needs a search of the fields.
-    promoted: u8,
 }
-
-/// Bit `n` for each length `n` of a `PROMOTED` name: most keys are ruled
-/// out by their length alone.
-const PROMOTED_LENGTHS: u64 = {
-    let mut bits = 0;
-    let mut i = 0;
-    while i < PROMOTED.len() {
-        bits |= 1 << PROMOTED[i].len();
-        i += 1;
-    }
-    bits
-};
 
 impl<'a> View<'a> {
     pub fn new(rec: &'a Record) -> View<'a> {
-        let mut promoted = 0;
-        for (k, _) in &rec.fields {
-            if PROMOTED_LENGTHS & (1 << k.len().min(63)) != 0 {
-                if let Some(i) = PROMOTED.iter().position(|p| p == k) {
-                    promoted |= 1 << i;
-                }
-            }
-        }
-        View { rec, promoted }
+        View { rec }
     }
 
     fn ctx_id(&self, name: &str) -> Option<&'a str> {
@@ -197,13 +155,8 @@ impl<'a> View<'a> {
     /// One of the id slots (`correlation_id`, `request_id`, `trace_id`,
     /// `span_id`): from the context, else from a string field of that name.
     pub fn id(&self, name: &str) -> Option<&'a str> {
-        self.ctx_id(name).or_else(|| {
-            let i = PROMOTED.iter().position(|p| *p == name)?;
-            if self.promoted & (1 << i) == 0 {
-                return None;
-            }
-            self.rec.get(name).and_then(Value::as_str)
-        })
+        self.ctx_id(name)
+            .or_else(|| self.rec.get(name).and_then(Value::as_str))
     }
 
     pub fn correlation_id_rejected(&self) -> bool {
@@ -227,25 +180,19 @@ impl<'a> View<'a> {
             Body::Id(s) => f(k, &Value::Str(s.to_owned())),
             Body::Val(v) => f(k, v),
         };
-        // Renaming needs a reserved key, a repeated one or one already
-        // named `field_*`; the common record has none and is written with
-        // its keys as given. Names are compared by hash: a collision only
-        // sends the record the careful way.
-        let mut hashes = [0u64; 16];
+        // Collisions need a repeated key or one already named `field_*`;
+        // the common record has neither and needs no bookkeeping.
+        let mut keys = [""; 16];
         let (mut n, mut simple) = (0, true);
         self.walk(|k, _| {
             if simple {
-                let h = key_hash(k);
-                simple = n < hashes.len()
-                    && !k.starts_with("field_")
-                    && !is_reserved_hashed(k, h)
-                    && !hashes[..n].contains(&h);
-                hashes[n.min(hashes.len() - 1)] = h;
+                simple = n < keys.len() && !k.starts_with("field_") && !keys[..n].contains(&k);
+                keys[n.min(keys.len() - 1)] = k;
                 n += 1;
             }
         });
         if simple {
-            self.walk(&mut emit);
+            self.walk(|k, b| emit(&body_key(k), b));
         } else {
             let mut seen: Vec<Cow<'a, str>> = Vec::new();
             self.walk(|k, b| emit(unique(&mut seen, body_key(k)), b));
@@ -271,11 +218,7 @@ impl<'a> View<'a> {
             }
         }
         for (k, v) in &rec.fields {
-            if self.promoted != 0
-                && PROMOTED.contains(&k.as_str())
-                && self.ctx_id(k).is_none()
-                && v.as_str().is_some()
-            {
+            if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
                 continue; // written in its slot
             }
             g(k, Body::Val(v));
