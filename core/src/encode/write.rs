@@ -58,34 +58,39 @@ fn quoted(out: &mut Vec<u8>, pre: &[u8], bytes: &[u8], post: &[u8]) {
 
 /// A string with bytes to escape; out of line, so that the common case
 /// stays small where it is inlined. Room for the worst case (every byte
-/// `\u00XX`) is made once, so runs and escapes are plain copies.
+/// `\u00XX`) is made a slice at a time, so runs and escapes are plain
+/// copies while a huge string never reserves six times its size.
 #[cold]
 #[inline(never)]
 fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len() * 6 + 2);
-    let base = out.len();
-    let mut len = base;
-    // SAFETY: at most `6 * bytes.len() + 2` bytes are written past `base`,
-    // all within what `reserve` made room for, and all are initialised
-    // before `set_len`.
-    unsafe {
-        let at = out.as_mut_ptr();
-        let mut put = |part: &[u8]| {
-            std::ptr::copy_nonoverlapping(part.as_ptr(), at.add(len), part.len());
-            len += part.len();
-        };
-        put(b"\"");
-        let mut start = 0;
-        while let Some(i) = next_escape(bytes, start) {
-            put(&bytes[start..i]);
-            let (seq, n) = escape_seq(bytes[i]);
-            put(&seq[..n]);
-            start = i + 1;
+    const SLICE: usize = 4096;
+    out.push(b'"');
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = (start + SLICE).min(bytes.len());
+        out.reserve((end - start) * 6);
+        let mut len = out.len();
+        // SAFETY: at most six bytes are written per input byte of
+        // `start..end`, within what `reserve` made room for, and all are
+        // initialised before `set_len`.
+        unsafe {
+            let at = out.as_mut_ptr();
+            let mut put = |part: &[u8]| {
+                crate::bytes::copy(part, at.add(len));
+                len += part.len();
+            };
+            while let Some(i) = next_escape(&bytes[..end], start) {
+                put(&bytes[start..i]);
+                let (seq, n) = escape_seq(bytes[i]);
+                put(&seq[..n]);
+                start = i + 1;
+            }
+            put(&bytes[start..end]);
+            out.set_len(len);
         }
-        put(&bytes[start..]);
-        put(b"\"");
-        out.set_len(len);
+        start = end;
     }
+    out.push(b'"');
 }
 
 /// Whether any byte of `b` must be escaped: whole words, the last one
@@ -538,6 +543,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn escapes_at_the_edges_of_the_reserved_slices_are_written_once() {
+        let mut input = "x".repeat(10_000);
+        for at in [0, 4094, 4095, 4096, 4097, 8191, 8192, 9_999] {
+            input.replace_range(at..at + 1, if at % 2 == 0 { "\"" } else { "\n" });
+        }
+        assert_eq!(s(&input), serde_json::to_string(&input).unwrap());
     }
 
     #[test]
