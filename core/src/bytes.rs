@@ -1,6 +1,58 @@
-//! Copies of short byte strings. Keys and most values are a few bytes
-//! long, and a call to `memcpy` (through the PLT, then its size dispatch)
-//! costs more than the copy; two overlapping word moves do it inline.
+//! Short byte strings, a word at a time. Keys and most values are a few
+//! bytes long: a call to `memcpy` (through the PLT, then its size
+//! dispatch) costs more than the copy, and `is_ascii` walks bytes one by
+//! one until it reaches an aligned word. Overlapping word moves do both
+//! inline.
+
+/// `f` applied to every byte of `b` eight at a time, the results OR-ed:
+/// whole words, the last overlapping the one before; under eight bytes two
+/// overlapping halves; under four the first, middle and last byte with
+/// `pad` in the rest. For tests whose verdict a byte seen twice does not
+/// change.
+#[inline]
+pub(crate) fn or_words(b: &[u8], pad: u8, f: impl Fn(u64) -> u64) -> u64 {
+    let n = b.len();
+    let word = |i: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |i: usize| {
+        let mut w = [0; 4];
+        w.copy_from_slice(&b[i..i + 4]);
+        u32::from_le_bytes(w) as u64
+    };
+    if n >= 8 {
+        let mut m = f(word(n - 8));
+        let mut i = 0;
+        while i + 8 < n {
+            m |= f(word(i));
+            i += 8;
+        }
+        m
+    } else if n >= 4 {
+        f(half(0) | half(n - 4) << 32)
+    } else if n > 0 {
+        f(u64::from_le_bytes([
+            b[0],
+            b[n / 2],
+            b[n - 1],
+            pad,
+            pad,
+            pad,
+            pad,
+            pad,
+        ]))
+    } else {
+        0
+    }
+}
+
+/// `b.is_ascii()`, in whole words (see `or_words`).
+#[inline]
+pub fn is_ascii(b: &[u8]) -> bool {
+    or_words(b, 0, |w| w & 0x8080_8080_8080_8080) == 0
+}
 
 /// Copies `src` to `dst`.
 ///
@@ -68,6 +120,19 @@ mod tests {
             unsafe { super::copy(&src[..n], dst.as_mut_ptr().add(4)) };
             assert_eq!(&dst[4..4 + n], &src[..n], "{n}");
             assert!(dst[..4].iter().chain(&dst[4 + n..]).all(|&b| b == 0), "{n}");
+        }
+    }
+
+    #[test]
+    fn is_ascii_sees_a_high_byte_at_every_offset_of_every_short_length() {
+        for n in 0..40 {
+            let plain = vec![b'a'; n];
+            assert!(super::is_ascii(&plain), "{n}");
+            for at in 0..n {
+                let mut b = plain.clone();
+                b[at] = 0x80;
+                assert!(!super::is_ascii(&b), "{n} {at}");
+            }
         }
     }
 

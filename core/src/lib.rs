@@ -3,7 +3,7 @@
 //! them. Pure Rust; the bindings live elsewhere.
 
 pub mod audit;
-mod bytes;
+pub mod bytes;
 pub mod capture;
 pub mod chain;
 pub mod config;

@@ -20,7 +20,7 @@ pub(crate) unsafe fn text<'a>(
     let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
     // Most strings are ASCII, which a word-at-a-time check settles faster
     // than full validation does for short text.
-    if is_ascii(bytes) {
+    if logfort_core::bytes::is_ascii(bytes) {
         // SAFETY: ASCII is UTF-8.
         return Ok((
             Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) }),
@@ -31,39 +31,6 @@ pub(crate) unsafe fn text<'a>(
         Ok(s) => (Cow::Borrowed(s), false),
         Err(_) => (String::from_utf8_lossy(bytes), true),
     })
-}
-
-/// `b.is_ascii()` in whole words, the last overlapping the one before:
-/// keys and values are short, and `is_ascii` walks their bytes one by one
-/// until it reaches an aligned word.
-#[inline]
-fn is_ascii(b: &[u8]) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let n = b.len();
-    let word = |i: usize| {
-        let mut w = [0; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |i: usize| {
-        let mut w = [0; 4];
-        w.copy_from_slice(&b[i..i + 4]);
-        u32::from_le_bytes(w) as u64
-    };
-    let any = if n >= 8 {
-        let mut m = word(n - 8);
-        let mut i = 0;
-        while i + 8 < n {
-            m |= word(i);
-            i += 8;
-        }
-        m
-    } else if n >= 4 {
-        half(0) | half(n - 4)
-    } else {
-        b.iter().fold(0, |m, &c| m | c as u64)
-    };
-    any & HIGH == 0
 }
 
 /// Hands a Rust string to C (interior NULs become spaces).
@@ -97,20 +64,4 @@ pub extern "C" fn lf_version() -> *const c_char {
             Err(_) => c"unknown",
         };
     VERSION.as_ptr()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn is_ascii_sees_a_high_byte_at_every_offset_of_every_short_length() {
-        for n in 0..40 {
-            let plain = vec![b'a'; n];
-            assert!(super::is_ascii(&plain), "{n}");
-            for at in 0..n {
-                let mut b = plain.clone();
-                b[at] = 0x80;
-                assert!(!super::is_ascii(&b), "{n} {at}");
-            }
-        }
-    }
 }

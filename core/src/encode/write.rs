@@ -93,48 +93,11 @@ fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
 }
 
-/// Whether any byte of `b` must be escaped: whole words, the last one
-/// overlapping the one before, so short strings take one or two steps.
+/// Whether any byte of `b` must be escaped (`a` pads the shortest
+/// strings: it needs none).
 #[inline]
 fn needs_escape(b: &[u8]) -> bool {
-    let n = b.len();
-    let word = |i: usize| {
-        let mut w = [0; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |i: usize| {
-        let mut w = [0; 4];
-        w.copy_from_slice(&b[i..i + 4]);
-        u32::from_le_bytes(w) as u64
-    };
-    let mask = if n >= 8 {
-        let mut m = escape_mask(word(n - 8));
-        let mut i = 0;
-        while i + 8 < n {
-            m |= escape_mask(word(i));
-            i += 8;
-        }
-        m
-    } else if n >= 4 {
-        escape_mask(half(0) | half(n - 4) << 32)
-    } else if n > 0 {
-        // Three bytes cover any string this short; the rest is filler
-        // that needs no escape.
-        escape_mask(u64::from_le_bytes([
-            b[0],
-            b[n / 2],
-            b[n - 1],
-            b'a',
-            b'a',
-            b'a',
-            b'a',
-            b'a',
-        ]))
-    } else {
-        0
-    };
-    mask != 0
+    crate::bytes::or_words(b, b'a', escape_mask) != 0
 }
 
 /// Position of the first byte at or after `from` that must be escaped,
