@@ -87,6 +87,10 @@ struct Padded<T>(T);
 
 impl Ring {
     fn new(cap: usize) -> Ring {
+        assert!(
+            cap.is_power_of_two(),
+            "ring size {cap} is not a power of two"
+        );
         let buf = Box::into_raw(vec![0u8; cap].into_boxed_slice());
         Ring {
             // SAFETY: `Box::into_raw` never returns null.
@@ -96,6 +100,13 @@ impl Ring {
             closed_at: AtomicU64::new(u64::MAX),
             context: UnsafeCell::new(None),
         }
+    }
+
+    /// Where monotonic position `pos` falls in the buffer. Sizes are
+    /// powers of two: a mask, not a division, on every capture.
+    #[inline]
+    fn index(&self, pos: u64) -> usize {
+        (pos & (self.cap as u64 - 1)) as usize
     }
 
     /// The largest entry: `Logger::capture` reserves this much.
@@ -167,9 +178,7 @@ impl Packed {
     pub fn at(&self) -> *const u8 {
         // SAFETY: the ring outlives its queued entries (see `Packed`).
         let ring = unsafe { self.ring.as_ref() };
-        ring.buf
-            .as_ptr()
-            .wrapping_add((self.pos % ring.cap as u64) as usize)
+        ring.buf.as_ptr().wrapping_add(ring.index(self.pos))
     }
 }
 
@@ -197,7 +206,7 @@ impl Lane {
     fn reserve(&mut self) -> Option<u64> {
         let (cap, max) = (self.ring.cap, self.ring.entry_max());
         let mut pos = self.head;
-        let idx = (pos % cap as u64) as usize;
+        let idx = self.ring.index(pos);
         if idx + max > cap {
             pos += (cap - idx) as u64;
         }
@@ -294,7 +303,7 @@ impl Writing {
         l.busy = true;
         let ring = &l.ring;
         let max = ring.entry_max();
-        let idx = (pos % ring.cap as u64) as usize;
+        let idx = ring.index(pos);
         // SAFETY: `idx + max <= cap`, checked above.
         let buf = unsafe { ring.buf.as_ptr().add(idx) };
         let mut w = Writing {
@@ -553,7 +562,7 @@ impl From<Scalar<'_>> for Value {
 pub(crate) unsafe fn unpack(p: Packed, rec: &mut Record) {
     // SAFETY: the ring outlives its queued entries (see `Packed`).
     let ring = unsafe { p.ring.as_ref() };
-    let idx = (p.pos % ring.cap as u64) as usize;
+    let idx = ring.index(p.pos);
     // SAFETY: the entry lies within the ring at `idx` and was written
     // before it was queued; its first bytes hold its length.
     let entry = unsafe {
