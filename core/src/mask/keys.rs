@@ -174,6 +174,29 @@ fn triggers(core: &str, ends_key: bool) -> Vec<String> {
     }
 }
 
+/// `words` (sorted, distinct) less each word that contains another: it is
+/// redundant as a trigger. One automaton over all of them finds, in each
+/// word, any other that occurs inside it, where comparing every pair cost
+/// a few milliseconds per logger.
+fn without_containers(words: Vec<String>) -> Vec<String> {
+    let Ok(all) = aho_corasick::AhoCorasick::new(&words) else {
+        return words;
+    };
+    let contained: Vec<bool> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            all.find_overlapping_iter(w)
+                .any(|m| m.pattern().as_usize() != i)
+        })
+        .collect();
+    words
+        .into_iter()
+        .zip(contained)
+        .filter_map(|(w, c)| (!c).then_some(w))
+        .collect()
+}
+
 impl KeyRules {
     /// The built-in list (minus `disabled` entries, or none when `RULE` is
     /// disabled) plus `extra`.
@@ -201,11 +224,7 @@ impl KeyRules {
         }
         rules.words.sort();
         rules.words.dedup();
-        let all = rules.words.clone();
-        // A word containing another is redundant as a trigger.
-        rules
-            .words
-            .retain(|w| !all.iter().any(|o| o != w && w.contains(o.as_str())));
+        rules.words = without_containers(std::mem::take(&mut rules.words));
         Ok(rules)
     }
 
@@ -291,6 +310,35 @@ impl KeyRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trigger_words_that_contain_another_are_dropped_as_by_comparing_every_pair() {
+        let extra = ["salary", "employee_ssn", "*_pin", "x_api_key_v2*"].map(String::from);
+        let mut rules = KeyRules::default();
+        for p in DEFAULT_KEYS
+            .iter()
+            .copied()
+            .chain(extra.iter().map(|s| s.as_str()))
+        {
+            rules.add(p).unwrap();
+        }
+        rules.words.sort();
+        rules.words.dedup();
+        let all = rules.words.clone();
+        let mut expected = all.clone();
+        expected.retain(|w| !all.iter().any(|o| o != w && w.contains(o.as_str())));
+        assert!(
+            expected.len() > 20 && expected.len() < all.len(),
+            "{}",
+            expected.len()
+        );
+        assert_eq!(without_containers(all), expected);
+        assert_eq!(
+            KeyRules::new(&[], &extra).unwrap().words,
+            expected,
+            "KeyRules::new keeps exactly these"
+        );
+    }
 
     #[test]
     fn spellings_normalise_to_one_key() {
