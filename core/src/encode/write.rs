@@ -60,7 +60,6 @@ fn quoted(out: &mut Vec<u8>, pre: &[u8], bytes: &[u8], post: &[u8]) {
 /// stays small where it is inlined. Room for the worst case (every byte
 /// `\u00XX`) is made a slice at a time, so runs and escapes are plain
 /// copies while a huge string never reserves six times its size.
-#[cold]
 #[inline(never)]
 fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const SLICE: usize = 4096;
