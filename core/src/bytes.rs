@@ -62,32 +62,41 @@ pub fn is_ascii(b: &[u8]) -> bool {
 #[inline(always)]
 pub(crate) unsafe fn copy(src: &[u8], dst: *mut u8) {
     let (n, p) = (src.len(), src.as_ptr());
-    // SAFETY: every read is within `src` and every write within the
-    // `n` bytes at `dst`; the second move of each pair overlaps the first
-    // when `n` is not a whole word, writing the same bytes again.
+    // SAFETY: forwarded; each branch stays within the `n` bytes.
     unsafe {
-        if n > 16 {
-            std::ptr::copy_nonoverlapping(p, dst, n);
-        } else if n >= 8 {
-            let (a, b) = (
-                p.cast::<u64>().read_unaligned(),
-                p.add(n - 8).cast::<u64>().read_unaligned(),
-            );
-            dst.cast::<u64>().write_unaligned(a);
-            dst.add(n - 8).cast::<u64>().write_unaligned(b);
-        } else if n >= 4 {
-            let (a, b) = (
-                p.cast::<u32>().read_unaligned(),
-                p.add(n - 4).cast::<u32>().read_unaligned(),
-            );
-            dst.cast::<u32>().write_unaligned(a);
-            dst.add(n - 4).cast::<u32>().write_unaligned(b);
-        } else if n > 0 {
-            // One to three bytes: first, middle and last cover them.
-            dst.write(*p);
-            dst.add(n / 2).write(*p.add(n / 2));
-            dst.add(n - 1).write(*p.add(n - 1));
+        match n {
+            17.. => std::ptr::copy_nonoverlapping(p, dst, n),
+            8..=16 => overlapping_pair::<u64>(p, dst, n),
+            4..=7 => overlapping_pair::<u32>(p, dst, n),
+            1..=3 => {
+                // First, middle and last cover them.
+                dst.write(*p);
+                dst.add(n / 2).write(*p.add(n / 2));
+                dst.add(n - 1).write(*p.add(n - 1));
+            }
+            0 => {}
         }
+    }
+}
+
+/// Moves the first and the last `T`-sized word of the `n` bytes at `p`
+/// to `dst`; they overlap unless `n` is two words, writing the same
+/// bytes again.
+///
+/// # Safety
+/// `size_of::<T>() <= n`; `p` is readable and `dst` writable for `n`
+/// bytes.
+#[inline(always)]
+unsafe fn overlapping_pair<T: Copy>(p: *const u8, dst: *mut u8, n: usize) {
+    let last = n - std::mem::size_of::<T>();
+    // SAFETY: both words lie within the `n` bytes (see above).
+    unsafe {
+        let (a, b) = (
+            p.cast::<T>().read_unaligned(),
+            p.add(last).cast::<T>().read_unaligned(),
+        );
+        dst.cast::<T>().write_unaligned(a);
+        dst.add(last).cast::<T>().write_unaligned(b);
     }
 }
 

@@ -178,23 +178,19 @@ fn triggers(core: &str, ends_key: bool) -> Vec<String> {
 /// redundant as a trigger. One automaton over all of them finds, in each
 /// word, any other that occurs inside it, where comparing every pair cost
 /// a few milliseconds per logger.
-fn without_containers(words: Vec<String>) -> Vec<String> {
+fn without_containers(mut words: Vec<String>) -> Vec<String> {
     let Ok(all) = aho_corasick::AhoCorasick::new(&words) else {
         return words;
     };
-    let contained: Vec<bool> = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            all.find_overlapping_iter(w)
-                .any(|m| m.pattern().as_usize() != i)
-        })
-        .collect();
+    let mut i = 0;
+    words.retain(|w| {
+        let inner = all
+            .find_overlapping_iter(w)
+            .any(|m| m.pattern().as_usize() != i);
+        i += 1;
+        !inner
+    });
     words
-        .into_iter()
-        .zip(contained)
-        .filter_map(|(w, c)| (!c).then_some(w))
-        .collect()
 }
 
 impl KeyRules {

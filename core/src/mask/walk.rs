@@ -4,6 +4,7 @@
 use super::detectors::SENSITIVE_KEY;
 use super::style::MASK;
 use super::Masker;
+use crate::bytes::assign;
 use crate::context::Context;
 use crate::record::Record;
 use crate::schema::subset::key_hash;
@@ -123,7 +124,7 @@ fn text(m: &Masker, s: &mut String, cache: &mut Memo, spot: Option<Spot>) -> boo
                         seen.lent = true;
                         cache.lent.push((spot, i));
                     }
-                    None => set(s, masked),
+                    None => assign(s, masked),
                 }
                 true
             }
@@ -140,15 +141,15 @@ fn text(m: &Masker, s: &mut String, cache: &mut Memo, spot: Option<Spot>) -> boo
         }
     });
     entry.hash = h;
-    set(&mut entry.text, s);
+    assign(&mut entry.text, s);
     match out {
         Cow::Borrowed(_) => {
             entry.masked = None;
             false
         }
         Cow::Owned(o) => {
-            set(entry.masked.get_or_insert_with(String::new), &o);
-            set(s, &o);
+            assign(entry.masked.get_or_insert_with(String::new), &o);
+            assign(s, &o);
             true
         }
     }
@@ -162,15 +163,10 @@ fn string(m: &Masker, s: &mut String) -> bool {
     match m.mask_str(s) {
         Cow::Borrowed(_) => false,
         Cow::Owned(o) => {
-            set(s, &o);
+            assign(s, &o);
             true
         }
     }
-}
-
-fn set(s: &mut String, text: &str) {
-    s.clear();
-    s.push_str(text);
 }
 
 fn add_pending(pending: &mut Vec<u64>, rule: usize, n: u64) {
@@ -271,7 +267,7 @@ fn member(
             false
         } else {
             match v {
-                Value::Str(s) => set(s, MASK),
+                Value::Str(s) => assign(s, MASK),
                 _ => *v = Value::Str(MASK.to_owned()),
             }
             if cache.enabled {
