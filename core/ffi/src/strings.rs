@@ -5,16 +5,16 @@ use std::borrow::Cow;
 use std::ffi::{c_char, CStr, CString};
 
 /// A borrowed C string as text. NULL is an error naming the argument;
-/// invalid UTF-8 is replaced, and reported through the flag. `name` is
-/// only formatted on error (`format_args!` keeps the hot path free of
-/// allocation).
+/// invalid UTF-8 is replaced, and reported through the flag. Inlined into
+/// every call site: the usual string is ASCII, and `name` is formatted
+/// only on error (`format_args!` costs nothing until then).
+#[inline(always)]
 pub(crate) unsafe fn text<'a>(
     p: *const c_char,
     name: impl std::fmt::Display,
 ) -> Result<(Cow<'a, str>, bool), lf_status> {
     if p.is_null() {
-        set_error(format!("{name} is NULL"));
-        return Err(lf_status::LF_NULL_ARGUMENT);
+        return Err(null_argument(name));
     }
     // SAFETY: the caller passes a NUL-terminated string valid for the call.
     let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
@@ -27,10 +27,23 @@ pub(crate) unsafe fn text<'a>(
             false,
         ));
     }
-    Ok(match std::str::from_utf8(bytes) {
+    Ok(utf8(bytes))
+}
+
+#[cold]
+#[inline(never)]
+fn null_argument(name: impl std::fmt::Display) -> lf_status {
+    set_error(format!("{name} is NULL"));
+    lf_status::LF_NULL_ARGUMENT
+}
+
+/// Text that is not ASCII: validated, or replaced where invalid.
+#[inline(never)]
+fn utf8(bytes: &[u8]) -> (Cow<'_, str>, bool) {
+    match std::str::from_utf8(bytes) {
         Ok(s) => (Cow::Borrowed(s), false),
         Err(_) => (String::from_utf8_lossy(bytes), true),
-    })
+    }
 }
 
 /// Hands a Rust string to C (interior NULs become spaces).
