@@ -92,6 +92,15 @@ impl Ring {
             "ring size {cap} is not a power of two"
         );
         let buf = Box::into_raw(vec![0u8; cap].into_boxed_slice());
+        // The allocator hands out untouched pages, and the first write to
+        // each would fault on whichever capture reaches it: hundreds of
+        // slow calls after every growth, the caller's worst latencies.
+        // Touch them all now, in the one capture that grows the ring.
+        for page in (0..cap).step_by(4096) {
+            // SAFETY: `page < cap`, inside the allocation; volatile, so
+            // that the store of a zero to zeroed memory is not elided.
+            unsafe { buf.cast::<u8>().add(page).write_volatile(0) };
+        }
         Ring {
             // SAFETY: `Box::into_raw` never returns null.
             buf: unsafe { NonNull::new_unchecked(buf.cast()) },
@@ -375,6 +384,7 @@ impl Writing {
 
     /// A field of a scalar (or JSON) value; false (and nothing written)
     /// when the entry is full.
+    #[inline]
     pub fn field(&mut self, key: &str, value: Scalar<'_>) -> bool {
         self.item(|w| {
             w.text(Some(kind_of(&value)), key)
