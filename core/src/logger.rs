@@ -64,6 +64,9 @@ pub struct Logger {
     inflight: Arc<AtomicUsize>,
     closed: AtomicBool,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The writer, to cut its nap short when a flush or shutdown is queued
+    /// (records never do: see `writer::LINGER`).
+    writer: std::thread::Thread,
 }
 
 impl std::fmt::Debug for Logger {
@@ -140,6 +143,7 @@ impl Logger {
         let thread = std::thread::Builder::new()
             .name("logfort-writer".into())
             .spawn(move || writer.run())?;
+        let writer = thread.thread().clone();
         Ok(Logger {
             tx,
             level: config.effective_level(),
@@ -159,6 +163,7 @@ impl Logger {
             rings,
             closed: AtomicBool::new(false),
             thread: Mutex::new(Some(thread)),
+            writer,
         })
     }
 
@@ -285,10 +290,14 @@ impl Logger {
             Err(Error::Shutdown)
         } else {
             match self.overflow {
-                Overflow::Block => send_with_backoff(&self.tx, msg).map(|()| true),
+                Overflow::Block => send_with_backoff(&self.tx, msg, &self.writer).map(|()| true),
                 Overflow::Drop => match self.tx.try_send(msg) {
                     Ok(()) => Ok(true),
                     Err(TrySendError::Full(_)) => {
+                        // A napping writer drains no sooner for being
+                        // pushed to, so the drops would go on until its
+                        // nap ends.
+                        self.writer.unpark();
                         self.counters.dropped_queue_full.fetch_add(1, Relaxed);
                         self.counters.dropped_unreported.fetch_add(1, Relaxed);
                         Ok(false)
@@ -318,6 +327,7 @@ impl Logger {
                 crossbeam_channel::SendTimeoutError::Timeout(_) => Error::Timeout(timeout),
                 crossbeam_channel::SendTimeoutError::Disconnected(_) => Error::Shutdown,
             })?;
+        self.writer.unpark();
         ack_rx.recv_deadline(deadline).map_err(|e| match e {
             crossbeam_channel::RecvTimeoutError::Timeout => Error::Timeout(timeout),
             crossbeam_channel::RecvTimeoutError::Disconnected => Error::Shutdown,
@@ -338,6 +348,7 @@ impl Logger {
             .tx
             .send_deadline(Msg::Shutdown(ack_tx), deadline)
             .is_ok();
+        self.writer.unpark();
         if sent && ack_rx.recv_deadline(deadline).is_ok() {
             let _ = handle.join();
             Ok(())
@@ -386,14 +397,18 @@ impl Drop for Logger {
 /// there is woken by the writer once per record it pops, and under
 /// saturation that wake-up (a futex call and a context switch) costs more
 /// than the record. Backing off (yield, then sleeps up to 1 ms) lets the
-/// writer drain whole batches undisturbed.
-fn send_with_backoff(tx: &Sender<Msg>, mut msg: Msg) -> Result<()> {
+/// writer drain whole batches undisturbed. A full queue first wakes the
+/// writer in case it is napping (see `writer::LINGER`).
+fn send_with_backoff(tx: &Sender<Msg>, mut msg: Msg, writer: &std::thread::Thread) -> Result<()> {
     let mut attempt: u32 = 0;
     loop {
         match tx.try_send(msg) {
             Ok(()) => return Ok(()),
             Err(TrySendError::Disconnected(_)) => return Err(Error::Shutdown),
             Err(TrySendError::Full(back)) => msg = back,
+        }
+        if attempt == 0 {
+            writer.unpark();
         }
         if attempt < 8 {
             std::thread::yield_now();

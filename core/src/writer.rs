@@ -18,6 +18,14 @@ use std::time::{Duration, Instant};
 const BATCH: usize = 1024;
 /// Most time a record waits in the queue when the writer is idle.
 const IDLE_NAP: Duration = Duration::from_micros(500);
+/// How long a writer that found the queue empty keeps napping (polling
+/// every `IDLE_NAP`) before it blocks on the queue. While it naps, records
+/// pile up into whole batches and a push wakes nobody: waking a blocked
+/// writer (a futex call, and on a virtual machine an interrupt to the
+/// other CPU) costs the caller several microseconds, which would land on
+/// the first record after every pause. A flush, a shutdown or a full
+/// queue does wake it (`Logger` unparks the thread).
+const LINGER: Duration = Duration::from_millis(50);
 /// Sink errors are reported on stderr at most once per this interval.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
@@ -98,9 +106,19 @@ impl Writer {
             written: 0,
         };
         let mut batch: Vec<Msg> = Vec::with_capacity(BATCH);
+        let mut worked = Instant::now();
         loop {
-            let Ok(first) = self.rx.recv() else {
-                return self.end_batch(&mut st);
+            let first = match self.rx.try_recv() {
+                Ok(msg) => msg,
+                Err(TryRecvError::Empty) if worked.elapsed() < LINGER => {
+                    std::thread::park_timeout(IDLE_NAP);
+                    continue;
+                }
+                Err(TryRecvError::Empty) => match self.rx.recv() {
+                    Ok(msg) => msg,
+                    Err(_) => return self.end_batch(&mut st),
+                },
+                Err(TryRecvError::Disconnected) => return self.end_batch(&mut st),
             };
             batch.push(first);
             while batch.len() < BATCH {
@@ -109,7 +127,6 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let taken = batch.len();
             let mut msgs = batch.drain(..);
             let mut ahead: [Option<Msg>; 3] = [msgs.next(), msgs.next(), msgs.next()];
             while let Some(msg) = ahead[0].take() {
@@ -144,14 +161,7 @@ impl Writer {
                 }
             }
             self.end_batch(&mut st);
-            // A queue drained by a small batch: nap before waiting again, so
-            // that records pile up and callers push without waking the
-            // writer (a futex call, often a context switch) record by
-            // record. Not when callers could be waiting on a small queue.
-            let cap = self.rx.capacity().unwrap_or(BATCH);
-            if taken < BATCH.min(cap / 2) {
-                std::thread::sleep(IDLE_NAP);
-            }
+            worked = Instant::now();
         }
     }
 
