@@ -38,6 +38,10 @@ fn main() {
         records(),
         paced_records(),
     );
+    println!(
+        "timer: an empty timed region reads p50 {} ns; every caller figure includes it",
+        logfort_bench::timer_floor_ns()
+    );
     // BENCH_ONLY=logfort or =tracing runs one peer (for profiling).
     let only = std::env::var("BENCH_ONLY").ok();
     let mut seq = 0;
@@ -97,18 +101,27 @@ fn main() {
 
 /// Starts `threads` threads; each builds its call with `setup` (binding
 /// context, entering spans), waits for the others, then makes
-/// `per_thread` calls as `pass` says. Returns the moment all were
-/// released and the latency samples in nanoseconds.
-fn drive<S, C>(threads: usize, per_thread: usize, pass: Pass, setup: S) -> (Instant, Vec<u64>)
+/// `per_thread` calls as `pass` says. In a paced pass each burst is
+/// followed by `settle` (untimed: waiting for the logger to catch up), then
+/// the pause. Returns the moment all were released and the latency
+/// samples in nanoseconds.
+fn drive<S, C>(
+    threads: usize,
+    per_thread: usize,
+    pass: Pass,
+    setup: S,
+    settle: impl Fn() + Send + Sync + 'static,
+) -> (Instant, Vec<u64>)
 where
     S: Fn() -> C + Send + Sync + 'static,
     C: FnMut(),
 {
     let setup = Arc::new(setup);
+    let settle = Arc::new(settle);
     let barrier = Arc::new(Barrier::new(threads + 1));
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (setup, barrier) = (setup.clone(), barrier.clone());
+            let (setup, settle, barrier) = (setup.clone(), settle.clone(), barrier.clone());
             std::thread::spawn(move || {
                 let mut call = setup();
                 barrier.wait();
@@ -133,6 +146,7 @@ where
                             call();
                             samples.push(t0.elapsed().as_nanos() as u64);
                             if (i + 1) % PACE_BURST == 0 {
+                                settle();
                                 std::thread::sleep(PACE_PAUSE);
                             }
                         }
@@ -169,8 +183,8 @@ fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
     }
     let logger = Arc::new(Logger::new(config).expect("logfort logger"));
     let cpu0 = process_cpu_ns();
-    let l = logger.clone();
-    let (start, samples) = drive(threads, n / threads, pass, move || {
+    let (l, settling) = (logger.clone(), logger.clone());
+    let setup = move || {
         let l = l.clone();
         context::set_current(Some(workload_context().clone()));
         move || {
@@ -178,7 +192,9 @@ fn run_logfort(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
             capture_fields(&mut c);
             c.send().expect("log")
         }
-    });
+    };
+    let settle = move || settling.flush(SETTLE).expect("flush");
+    let (start, samples) = drive(threads, n / threads, pass, setup, settle);
     logger.flush(SETTLE).expect("flush");
     let (flushed, cpu) = (Instant::now(), process_cpu_ns() - cpu0);
     let end = settled(path, n, flushed, SETTLE);
@@ -206,7 +222,7 @@ fn run_tracing(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
     let dispatch = tracing::Dispatch::new(subscriber);
     let cpu0 = process_cpu_ns();
     let d = dispatch.clone();
-    let (start, samples) = drive(threads, n / threads, pass, move || {
+    let setup = move || {
         let default = tracing::dispatcher::set_default(&d);
         let span = tracing::info_span!("request", correlation_id = CORRELATION_ID).entered();
         move || {
@@ -222,7 +238,10 @@ fn run_tracing(path: &Path, n: usize, threads: usize, pass: Pass) -> Run {
                 MESSAGE
             );
         }
-    });
+    };
+    // Nothing to settle: the appender's worker only writes lines, and a
+    // burst is far below its queue.
+    let (start, samples) = drive(threads, n / threads, pass, setup, || {});
     // Dropping the guard writes out everything queued.
     drop(guard);
     let (flushed, cpu) = (Instant::now(), process_cpu_ns() - cpu0);
