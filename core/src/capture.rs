@@ -2,6 +2,11 @@
 //! into the calling thread's ring when it fits (see `ring`), otherwise into
 //! a pooled record, and either way `send` queues it in order with the
 //! thread's other records. The hot paths of the bindings use it.
+//!
+//! What a binding calls for every record is `#[inline]` here and in the
+//! ring and the queue push: across crates that is what lets a binding's
+//! call compile into one function (`lf_log_kv`: 1,677 -> 1,098
+//! instructions; the Python `Logger` call: 3,909 -> 3,719).
 
 use crate::context::Context;
 use crate::error::Result;
@@ -32,12 +37,14 @@ enum To {
 
 impl Logger {
     /// Starts a record stamped with the current time.
+    #[inline]
     pub fn capture(&self, level: Level, logger: &str, message: &str) -> Capture<'_> {
         self.capture_at(SystemTime::now(), level, logger, message)
     }
 
     /// Starts a record stamped with a time the caller already has. Under
     /// schema policy `strict` it is a pooled record, validated by `send`.
+    #[inline]
     pub fn capture_at(
         &self,
         time: SystemTime,
@@ -66,35 +73,43 @@ impl Logger {
 }
 
 impl Capture<'_> {
+    #[inline]
     pub fn str(&mut self, key: &str, value: &str) {
         self.field(key, Scalar::Str(value));
     }
 
+    #[inline]
     pub fn int(&mut self, key: &str, value: i64) {
         self.field(key, Scalar::Int(value));
     }
 
+    #[inline]
     pub fn uint(&mut self, key: &str, value: u64) {
         self.field(key, Scalar::UInt(value));
     }
 
+    #[inline]
     pub fn float(&mut self, key: &str, value: f64) {
         self.field(key, Scalar::Float(value));
     }
 
+    #[inline]
     pub fn bool(&mut self, key: &str, value: bool) {
         self.field(key, Scalar::Bool(value));
     }
 
+    #[inline]
     pub fn null(&mut self, key: &str) {
         self.field(key, Scalar::Null);
     }
 
     /// A field whose value is JSON text, parsed (and masked) on the writer.
+    #[inline]
     pub fn json(&mut self, key: &str, json: &str) {
         self.field(key, Scalar::Json(json));
     }
 
+    #[inline]
     pub fn field(&mut self, key: &str, value: Scalar<'_>) {
         match &mut self.to {
             To::Off => {}
@@ -216,6 +231,7 @@ impl Capture<'_> {
     }
 
     /// Queues the record, as `Logger::log` does.
+    #[inline]
     pub fn send(self) -> Result<()> {
         match self.to {
             To::Off => Ok(()),

@@ -284,6 +284,7 @@ impl Logger {
 
     /// Queues `msg` under the overflow policy: `Ok(false)` when `drop`
     /// dropped it (counted).
+    #[inline]
     pub(crate) fn push(&self, msg: Msg) -> Result<bool> {
         self.inflight.fetch_add(1, AcqRel);
         let result = if self.closed.load(Acquire) {

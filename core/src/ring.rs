@@ -269,6 +269,7 @@ pub(crate) struct Writing {
 impl Writing {
     /// Opens an entry in the calling thread's ring for `rings`, or `None`
     /// when the ring is full or busy, or the thread is exiting.
+    #[inline]
     pub fn open(rings: &Arc<Rings>, time: SystemTime, level: Level) -> Option<Writing> {
         let lane = LANES
             .try_with(|lanes| {
@@ -378,6 +379,7 @@ impl Writing {
     }
 
     /// The logger name and the message, first of every entry.
+    #[inline]
     pub fn names(&mut self, logger: &str, message: &str) -> bool {
         self.text(None, logger) && self.text(None, message)
     }
@@ -457,6 +459,7 @@ impl Writing {
     /// Completes the entry with the thread's context (when it changed) and
     /// queues it with `push`; returns what `push` returned. The ring
     /// advances only when `push` says the entry was queued.
+    #[inline]
     pub fn finish<E>(
         mut self,
         strip_correlation_id: bool,
