@@ -65,7 +65,8 @@ pub struct Logger {
     closed: AtomicBool,
     thread: Mutex<Option<JoinHandle<()>>>,
     /// The writer, to cut its nap short when a flush or shutdown is queued
-    /// (records never do: see `writer::LINGER`).
+    /// or the queue is full (a record alone never does: see
+    /// `writer::LINGER`).
     writer: std::thread::Thread,
 }
 
