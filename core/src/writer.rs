@@ -315,8 +315,6 @@ impl Writer {
     }
 }
 
-/// Counts what a sink operation lost: from the sink's own account when it
-/// keeps one, else `lines` on failure. Reports on stderr once per burst.
 /// Cache hints for records about to be processed: a hint never changes
 /// what a program does, only when memory arrives.
 mod prefetch {
@@ -373,6 +371,8 @@ mod prefetch {
     }
 }
 
+/// Counts what a sink operation lost: from the sink's own account when it
+/// keeps one, else `lines` on failure. Reports on stderr once per burst.
 fn account(
     sink: &mut dyn Sink,
     stats: &SinkStats,
