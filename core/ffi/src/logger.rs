@@ -1,6 +1,6 @@
 //! Loggers: create, log, flush, free.
 
-use crate::status::{clear_error, fail, guard, lf_status, set_error};
+use crate::status::{clear_error, fail, guard, lf_status, null_argument, set_error};
 use crate::strings::{owned, text};
 use logfort_core::{Capture, Config, Level, Logger};
 use std::ffi::c_char;
@@ -66,8 +66,7 @@ pub unsafe extern "C" fn lf_logger_new(
 ) -> lf_status {
     guard(|| {
         if out.is_null() {
-            set_error("out is NULL");
-            return lf_status::LF_NULL_ARGUMENT;
+            return null_argument("out");
         }
         // SAFETY: checked non-NULL above; the caller provides the storage.
         unsafe { *out = std::ptr::null_mut() };
@@ -116,10 +115,7 @@ pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logg
     // SAFETY: a non-NULL handle comes from lf_logger_new and is alive.
     match unsafe { logger.as_ref() } {
         Some(l) => Ok(&l.inner),
-        None => {
-            set_error("logger is NULL");
-            Err(lf_status::LF_NULL_ARGUMENT)
-        }
+        None => Err(null_argument("logger")),
     }
 }
 
@@ -138,8 +134,7 @@ unsafe fn begin(
     let l: &'static Logger = unsafe { logger_ref(logger) }?;
     for (p, name) in [(logger_name, "logger_name"), (message, "message")] {
         if p.is_null() {
-            set_error(format!("{name} is NULL"));
-            return Err(lf_status::LF_NULL_ARGUMENT);
+            return Err(null_argument(name));
         }
     }
     let level = Level::from_number(level as i64);
@@ -337,8 +332,7 @@ pub unsafe extern "C" fn lf_flush(logger: *const lf_logger, timeout_ms: u32) -> 
 pub unsafe extern "C" fn lf_metrics(logger: *const lf_logger, out: *mut *mut c_char) -> lf_status {
     guard(|| {
         if out.is_null() {
-            set_error("out is NULL");
-            return lf_status::LF_NULL_ARGUMENT;
+            return null_argument("out");
         }
         // SAFETY: forwarded from the caller's contract.
         let l = match unsafe { logger_ref(logger) } {

@@ -2,7 +2,7 @@
 //! somewhere other than the log.
 
 use crate::logger::{lf_logger, logger_ref};
-use crate::status::{clear_error, guard, lf_status, set_error};
+use crate::status::{clear_error, guard, lf_status, null_argument, set_error};
 use crate::strings::{owned, text};
 use std::ffi::c_char;
 
@@ -22,8 +22,7 @@ pub unsafe extern "C" fn lf_mask(
 ) -> lf_status {
     guard(|| {
         if out.is_null() {
-            set_error("out is NULL");
-            return lf_status::LF_NULL_ARGUMENT;
+            return null_argument("out");
         }
         // SAFETY: checked non-NULL above.
         unsafe { *out = std::ptr::null_mut() };

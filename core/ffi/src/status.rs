@@ -44,6 +44,14 @@ pub(crate) fn set_error(msg: impl Into<String>) {
     LAST_ERROR.with(|e| *e.borrow_mut() = CString::new(msg).unwrap_or_default());
 }
 
+/// A NULL pointer argument: its error text, and the status to return.
+#[cold]
+#[inline(never)]
+pub(crate) fn null_argument(name: impl std::fmt::Display) -> lf_status {
+    set_error(format!("{name} is NULL"));
+    lf_status::LF_NULL_ARGUMENT
+}
+
 pub(crate) fn clear_error() {
     // Every successful call clears; only allocate when there is text.
     LAST_ERROR.with(|e| {

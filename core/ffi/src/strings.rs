@@ -1,6 +1,6 @@
 //! Borrowing C strings, handing out owned ones, and the version.
 
-use crate::status::{lf_status, set_error};
+use crate::status::{lf_status, null_argument};
 use std::borrow::Cow;
 use std::ffi::{c_char, CStr, CString};
 
@@ -28,13 +28,6 @@ pub(crate) unsafe fn text<'a>(
         ));
     }
     Ok(utf8(bytes))
-}
-
-#[cold]
-#[inline(never)]
-fn null_argument(name: impl std::fmt::Display) -> lf_status {
-    set_error(format!("{name} is NULL"));
-    lf_status::LF_NULL_ARGUMENT
 }
 
 /// Text that is not ASCII: validated, or replaced where invalid.
