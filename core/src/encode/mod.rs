@@ -11,6 +11,7 @@ mod text;
 pub mod write;
 
 use crate::record::{Record, Value};
+use crate::schema::subset::key_hash;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -98,49 +99,139 @@ pub fn encoder(format: Format, meta: Meta, color: bool) -> Box<dyn Encoder> {
     }
 }
 
+/// Keys a field may not keep as given: the id slots, in `PROMOTED`
+/// order; the other keys the record itself writes (with the ids, the
+/// `RESERVED` ones); then the context's own body members.
+const SPECIAL: [&str; 22] = [
+    "correlation_id",
+    "request_id",
+    "trace_id",
+    "span_id",
+    "timestamp",
+    "level",
+    "logger",
+    "message",
+    "correlation_id_rejected",
+    "service",
+    "environment",
+    "version",
+    "log_type",
+    "file",
+    "line",
+    "function",
+    "exception",
+    "stack_trace",
+    "schema_version",
+    "schema_errors",
+    "user_id",
+    "session_id",
+];
+
 /// Ids a caller may also pass as plain fields (as hand-written filters
 /// did); a field fills the slot when the context leaves it empty.
-const PROMOTED: [&str; 4] = ["correlation_id", "request_id", "trace_id", "span_id"];
+const PROMOTED: &[&str] = SPECIAL.split_at(4).0;
 
 /// Keys the record itself writes; a caller field with one of these names
 /// is written as `field_<name>` instead of clashing.
+const RESERVED: &[&str] = SPECIAL.split_at(20).0;
+
 fn is_reserved(k: &str) -> bool {
-    matches!(
-        k,
-        "timestamp"
-            | "level"
-            | "logger"
-            | "message"
-            | "correlation_id"
-            | "correlation_id_rejected"
-            | "request_id"
-            | "trace_id"
-            | "span_id"
-            | "service"
-            | "environment"
-            | "version"
-            | "log_type"
-            | "file"
-            | "line"
-            | "function"
-            | "exception"
-            | "stack_trace"
-            | "schema_version"
-            | "schema_errors"
-    )
+    special_index(k, key_hash(k)).is_some_and(|i| i < RESERVED.len())
 }
 
 /// The record as profiles see it: the id slots resolved, and the body
 /// (bound context fields, then the caller's fields) without clashes.
 pub struct View<'a> {
     pub rec: &'a Record,
+    scan: Option<Scan>,
+}
+
+/// What one pass over the keys of a common record (at most `SCANNED`
+/// fields, no bound context fields) tells every later lookup, so that a
+/// plain key is hashed once rather than compared with every special name
+/// at every use.
+#[derive(Clone, Copy)]
+struct Scan {
+    /// Bit `i`: the key of field `i` is one the body treats specially (a
+    /// reserved name, an id slot, `user_id` or `session_id`).
+    special: u16,
+    /// The last field named after each id slot (`PROMOTED` order).
+    ids: [Option<u8>; 4],
+    /// The keys are distinct and none starts with `field_`: the body
+    /// needs no renaming bookkeeping.
+    simple: bool,
+}
+
+const SCANNED: usize = 16;
+
+/// `SPECIAL`'s names by `key_hash % 256`, plus one: a key whose slot
+/// is empty is plain without a comparison, and one whose slot is full
+/// is compared with that one name. (No two of the names share a slot;
+/// the build fails if an edit makes two do so.)
+const SPECIAL_SLOTS: [u8; 256] = {
+    let mut slots = [0u8; 256];
+    let mut i = 0;
+    while i < SPECIAL.len() {
+        let slot = (key_hash(SPECIAL[i]) % 256) as usize;
+        assert!(slots[slot] == 0, "two special names share a slot");
+        slots[slot] = i as u8 + 1;
+        i += 1;
+    }
+    slots
+};
+
+/// The index in `SPECIAL` of `k`, whose name hash is `h`.
+fn special_index(k: &str, h: u64) -> Option<usize> {
+    let i = (SPECIAL_SLOTS[(h % 256) as usize] as usize).checked_sub(1)?;
+    (SPECIAL[i] == k).then_some(i)
+}
+
+impl Scan {
+    fn new(rec: &Record) -> Option<Scan> {
+        let bound = rec.context.as_deref().is_some_and(|c| !c.fields.is_empty());
+        if rec.fields.len() > SCANNED || bound {
+            return None;
+        }
+        let mut scan = Scan {
+            special: 0,
+            ids: [None; 4],
+            simple: true,
+        };
+        // Bit `h % 64` of each key seen: a repeat is compared only
+        // when its bit was already set.
+        let mut seen = 0u64;
+        for (i, (k, _)) in rec.fields.iter().enumerate() {
+            let h = key_hash(k);
+            if let Some(at) = special_index(k, h) {
+                scan.special |= 1 << i;
+                if let Some(slot) = scan.ids.get_mut(at) {
+                    *slot = Some(i as u8);
+                }
+            }
+            let bit = 1 << (h % 64);
+            let repeated = seen & bit != 0 && rec.fields[..i].iter().any(|(j, _)| j == k);
+            if repeated || k.as_bytes().get(..6) == Some(b"field_") {
+                scan.simple = false;
+            }
+            seen |= bit;
+        }
+        Some(scan)
+    }
+
+    fn special(&self, i: usize) -> bool {
+        self.special & (1 << i) != 0
+    }
 }
 
 impl<'a> View<'a> {
     pub fn new(rec: &'a Record) -> View<'a> {
-        View { rec }
+        View {
+            rec,
+            scan: Scan::new(rec),
+        }
     }
 
+    #[inline]
     fn ctx_id(&self, name: &str) -> Option<&'a str> {
         let c = self.rec.context.as_deref()?;
         match name {
@@ -154,9 +245,18 @@ impl<'a> View<'a> {
 
     /// One of the id slots (`correlation_id`, `request_id`, `trace_id`,
     /// `span_id`): from the context, else from a string field of that name.
+    #[inline]
     pub fn id(&self, name: &str) -> Option<&'a str> {
-        self.ctx_id(name)
-            .or_else(|| self.rec.get(name).and_then(Value::as_str))
+        self.ctx_id(name).or_else(|| {
+            let field = match &self.scan {
+                Some(scan) => {
+                    let slot = PROMOTED.iter().position(|p| *p == name)?;
+                    Some(&self.rec.fields[scan.ids[slot]? as usize].1)
+                }
+                None => self.rec.get(name),
+            };
+            field.and_then(Value::as_str)
+        })
     }
 
     pub fn correlation_id_rejected(&self) -> bool {
@@ -182,46 +282,71 @@ impl<'a> View<'a> {
         };
         // Collisions need a repeated key or one already named `field_*`;
         // the common record has neither and needs no bookkeeping.
-        let mut keys = [""; 16];
-        let (mut n, mut simple) = (0, true);
-        self.walk(|k, _| {
-            if simple {
-                simple = n < keys.len() && !k.starts_with("field_") && !keys[..n].contains(&k);
-                keys[n.min(keys.len() - 1)] = k;
-                n += 1;
+        let simple = match self.scan {
+            Some(scan) => scan.simple,
+            None => {
+                let mut keys = [""; 16];
+                let (mut n, mut simple) = (0, true);
+                self.walk(|k, _, _| {
+                    if simple {
+                        simple =
+                            n < keys.len() && !k.starts_with("field_") && !keys[..n].contains(&k);
+                        keys[n.min(keys.len() - 1)] = k;
+                        n += 1;
+                    }
+                });
+                simple
             }
-        });
+        };
         if simple {
-            self.walk(|k, b| emit(&body_key(k), b));
+            self.walk(|k, b, special| {
+                if special {
+                    emit(&body_key(k), b)
+                } else {
+                    emit(k, b)
+                }
+            });
         } else {
             let mut seen: Vec<Cow<'a, str>> = Vec::new();
-            self.walk(|k, b| emit(unique(&mut seen, body_key(k)), b));
+            self.walk(|k, b, _| emit(unique(&mut seen, body_key(k)), b));
         }
     }
 
-    /// The body members with their keys as given, in order.
-    fn walk(&self, mut g: impl FnMut(&'a str, Body<'a>)) {
+    /// The body members with their keys as given, in order, each with
+    /// whether its key may be special (reserved, or an id slot).
+    fn walk(&self, mut g: impl FnMut(&'a str, Body<'a>, bool)) {
         let rec = self.rec;
-        let overridden = |k: &str| rec.fields.iter().any(|(rk, _)| rk == k);
+        let special = |i: usize| self.scan.is_none_or(|s| s.special(i));
+        let overridden = |k: &str| {
+            rec.fields
+                .iter()
+                .enumerate()
+                .any(|(i, (rk, _))| special(i) && rk == k)
+        };
         if let Some(c) = rec.context.as_deref() {
             for (k, v) in [("user_id", &c.user_id), ("session_id", &c.session_id)] {
                 if let Some(v) = v {
                     if !overridden(k) {
-                        g(k, Body::Id(v));
+                        g(k, Body::Id(v), false);
                     }
                 }
             }
             for (k, v) in &c.fields {
-                if !overridden(k) {
-                    g(k, Body::Val(v));
+                // Any key may be a bound field's: compare them all.
+                if !rec.fields.iter().any(|(rk, _)| rk == k) {
+                    g(k, Body::Val(v), true);
                 }
             }
         }
-        for (k, v) in &rec.fields {
+        for (i, (k, v)) in rec.fields.iter().enumerate() {
+            if !special(i) {
+                g(k, Body::Val(v), false);
+                continue;
+            }
             if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
                 continue; // written in its slot
             }
-            g(k, Body::Val(v));
+            g(k, Body::Val(v), true);
         }
     }
 }

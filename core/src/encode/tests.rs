@@ -240,3 +240,64 @@ fn body_keys_never_repeat() {
     }));
     assert_eq!(keys(&r), ["user_id", "field_user_id", "tenant"]);
 }
+
+#[test]
+fn the_scanned_view_agrees_with_the_general_walk() {
+    let ctx = |c: Context| Some(Arc::new(c));
+    let mut cases = vec![
+        at(Level::Info, "m")
+            .field("request_id", "r-field")
+            .field("trace_id", 5)
+            .field("user_id", "u-field")
+            .field("plain", true),
+        at(Level::Info, "m")
+            .field("a", 1)
+            .field("a", 2)
+            .field("field_x", 3),
+        at(Level::Info, "m")
+            .field("level", "l")
+            .field("span_id", "s-1")
+            .field("message", 1)
+            .field("span_id", "s-2"),
+        at(Level::Info, "m")
+            .field("request_id", "r-field")
+            .field("session_id", "s")
+            .field("k", "v"),
+    ];
+    cases[0].context = ctx(Context {
+        user_id: Some("u-ctx".into()),
+        correlation_id: Some("c".into()),
+        ..Context::default()
+    });
+    cases[3].context = ctx(Context {
+        request_id: Some("r-ctx".into()),
+        session_id: Some("s-ctx".into()),
+        user_id: Some("u-ctx".into()),
+        ..Context::default()
+    });
+    let seen = |v: &View<'_>| {
+        let ids: Vec<Option<String>> = PROMOTED
+            .iter()
+            .map(|n| v.id(n).map(str::to_owned))
+            .collect();
+        let mut body = Vec::new();
+        v.each_field(|k, val| {
+            let mut out = Vec::new();
+            super::write::value(&mut out, val);
+            body.push(format!("{k}={}", String::from_utf8(out).unwrap()));
+        });
+        (ids, body)
+    };
+    for r in &cases {
+        let scanned = View::new(r);
+        assert!(scanned.scan.is_some());
+        let general = View { rec: r, scan: None };
+        assert_eq!(seen(&scanned), seen(&general), "{:?}", r.fields);
+    }
+    let (ids, body) = seen(&View::new(&cases[0]));
+    assert_eq!(ids, [Some("c".into()), Some("r-field".into()), None, None]);
+    assert_eq!(
+        body,
+        ["field_trace_id=5", "user_id=\"u-field\"", "plain=true"].map(String::from)
+    );
+}

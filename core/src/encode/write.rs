@@ -164,6 +164,7 @@ pub fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
 }
 
 /// Writes `"key":"value"` when there is a value.
+#[inline]
 pub fn opt(out: &mut Vec<u8>, first: &mut bool, k: &str, v: Option<&str>) {
     if let Some(v) = v {
         key(out, first, k);
@@ -265,8 +266,13 @@ fn short_decimal(out: &mut Vec<u8>, f: f64) -> bool {
 }
 
 /// Writes a value; structures nested deeper than `MAX_DEPTH` are cut.
+/// Strings, most values, are written where the call is.
+#[inline]
 pub fn value(out: &mut Vec<u8>, v: &Value) {
-    value_at(out, v, 0)
+    match v {
+        Value::Str(s) => string(out, s),
+        _ => value_at(out, v, 0),
+    }
 }
 
 fn value_at(out: &mut Vec<u8>, v: &Value, depth: usize) {
