@@ -54,6 +54,33 @@ pub fn is_ascii(b: &[u8]) -> bool {
     or_words(b, 0, |w| w & 0x8080_8080_8080_8080) == 0
 }
 
+/// `a == b`. Up to 16 bytes the first and last words of each are
+/// compared (they overlap, covering every byte), with no call to `bcmp`.
+#[inline]
+pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let u64_at = |s: &[u8], i: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let u32_at = |s: &[u8], i: usize| {
+        let mut w = [0; 4];
+        w.copy_from_slice(&s[i..i + 4]);
+        u32::from_le_bytes(w)
+    };
+    match n {
+        17.. => a == b,
+        8..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        4..=7 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        0 => true,
+    }
+}
+
 /// Copies `src` to `dst`.
 ///
 /// # Safety
@@ -129,6 +156,22 @@ mod tests {
             unsafe { super::copy(&src[..n], dst.as_mut_ptr().add(4)) };
             assert_eq!(&dst[4..4 + n], &src[..n], "{n}");
             assert!(dst[..4].iter().chain(&dst[4 + n..]).all(|&b| b == 0), "{n}");
+        }
+    }
+
+    #[test]
+    fn eq_sees_a_difference_at_every_offset_of_every_length() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n as u8).collect();
+            assert!(super::eq(&a, &a.clone()), "{n}");
+            if n > 0 {
+                assert!(!super::eq(&a, &a[..n - 1]), "{n}");
+            }
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x40;
+                assert!(!super::eq(&a, &b), "{n} {at}");
+            }
         }
     }
 

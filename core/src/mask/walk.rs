@@ -4,7 +4,7 @@
 use super::detectors::SENSITIVE_KEY;
 use super::style::MASK;
 use super::Masker;
-use crate::bytes::assign;
+use crate::bytes::{assign, eq};
 use crate::context::Context;
 use crate::record::Record;
 use crate::schema::subset::key_hash;
@@ -86,7 +86,9 @@ impl Memo {
 
     fn get(&self, h: u64, k: &str) -> Option<bool> {
         match self.keys.get(h as usize & (KEY_SLOTS - 1)) {
-            Some(Some((sh, sk, sensitive))) if *sh == h && **sk == *k => Some(*sensitive),
+            Some(Some((sh, sk, sensitive))) if *sh == h && eq(sk.as_bytes(), k.as_bytes()) => {
+                Some(*sensitive)
+            }
             _ => None,
         }
     }
@@ -112,7 +114,10 @@ fn text(m: &Masker, s: &mut String, cache: &mut Memo, spot: Option<Spot>) -> boo
     if slot.as_ref().is_some_and(|t| t.lent) {
         return string(m, s);
     }
-    if let Some(seen) = slot.as_mut().filter(|t| t.hash == h && t.text == *s) {
+    if let Some(seen) = slot
+        .as_mut()
+        .filter(|t| t.hash == h && eq(t.text.as_bytes(), s.as_bytes()))
+    {
         for &(rule, n) in &seen.counts {
             add_pending(&mut cache.pending, rule, n);
         }
@@ -277,6 +282,9 @@ fn member(
             }
             true
         }
+    } else if let Value::Str(s) = v {
+        // Most values are strings: no call through the recursive walk.
+        text(m, s, cache, spot)
     } else {
         value(m, v, depth, cache, spot)
     };
