@@ -295,7 +295,10 @@ impl Record {
             self.spare_raw = raw;
         }
         for (_, v) in &mut self.fields {
-            v.resolve_raw();
+            // Scalars, most values, need no call.
+            if matches!(v, Value::Raw(_) | Value::Array(_) | Value::Object(_)) {
+                v.resolve_raw();
+            }
         }
     }
 

@@ -128,27 +128,25 @@ impl Writer {
                 }
             }
             let mut msgs = batch.drain(..);
-            let mut ahead: [Option<Msg>; 3] = [msgs.next(), msgs.next(), msgs.next()];
-            while let Some(msg) = ahead[0].take() {
-                ahead.rotate_left(1);
-                ahead[2] = msgs.next();
+            while let Some(msg) = msgs.next() {
                 // Records were filled on the callers' cores: start loading
                 // the record three ahead, what the one two ahead points to,
                 // and the strings of the next one's fields.
-                match &ahead[2] {
+                let ahead = msgs.as_slice();
+                match ahead.get(2) {
                     Some(Msg::Record(r)) => prefetch::record(r),
                     Some(Msg::Packed(p)) => prefetch::entry(p),
                     _ => {}
                 }
-                if let Some(Msg::Record(r)) = &ahead[1] {
+                if let Some(Msg::Record(r)) = ahead.get(1) {
                     prefetch::contents(r);
                 }
-                if let Some(Msg::Record(r)) = &ahead[0] {
+                if let Some(Msg::Record(r)) = ahead.first() {
                     prefetch::fields(r);
                 }
                 match msg {
                     Msg::Shutdown(ack) => {
-                        let rest: Vec<Msg> = ahead.into_iter().flatten().chain(msgs).collect();
+                        let rest: Vec<Msg> = msgs.collect();
                         for msg in rest {
                             self.take(msg, &mut st);
                         }
