@@ -146,8 +146,7 @@ impl Writer {
                 }
                 match msg {
                     Msg::Shutdown(ack) => {
-                        let rest: Vec<Msg> = msgs.collect();
-                        for msg in rest {
+                        for msg in msgs.by_ref() {
                             self.take(msg, &mut st);
                         }
                         self.drain_after_shutdown(&mut st);
