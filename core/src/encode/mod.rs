@@ -332,8 +332,9 @@ impl<'a> View<'a> {
                 }
             }
             for (k, v) in &c.fields {
-                // Any key may be a bound field's: compare them all.
-                if !rec.fields.iter().any(|(rk, _)| rk == k) {
+                // A record with bound fields is not scanned: `overridden`
+                // compares every field.
+                if !overridden(k) {
                     g(k, Body::Val(v), true);
                 }
             }
