@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::value::Value;
 use regex::Regex;
 use serde_json::Value as Json;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -70,12 +71,36 @@ pub enum Format {
 }
 
 impl Format {
+    /// Whether `s` has the format. A service logs the same few client
+    /// addresses over and over, so the last address each format accepted
+    /// on this thread is kept: comparing is cheaper than parsing.
     fn check(self, s: &str) -> bool {
-        match self {
+        thread_local! {
+            static ACCEPTED: RefCell<[String; 3]> = const {
+                RefCell::new([String::new(), String::new(), String::new()])
+            };
+        }
+        let i = self as usize;
+        let seen = |a: &RefCell<[String; 3]>| {
+            let a = a.borrow();
+            !s.is_empty() && crate::bytes::eq(a[i].as_bytes(), s.as_bytes())
+        };
+        if ACCEPTED.try_with(seen).unwrap_or(false) {
+            return true;
+        }
+        let ok = match self {
             Format::Ip => s.parse::<IpAddr>().is_ok(),
             Format::Ipv4 => s.parse::<Ipv4Addr>().is_ok(),
             Format::Ipv6 => s.parse::<Ipv6Addr>().is_ok(),
+        };
+        if ok {
+            let _ = ACCEPTED.try_with(|a| {
+                let last = &mut a.borrow_mut()[i];
+                last.clear();
+                last.push_str(s);
+            });
         }
+        ok
     }
 
     fn describe(self) -> &'static str {

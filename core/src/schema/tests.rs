@@ -221,6 +221,43 @@ fn custom_schema_rules_and_messages() {
 }
 
 #[test]
+fn each_format_remembers_only_what_it_accepted() {
+    // Each format keeps the last address it accepted on this thread; an
+    // address `ip` accepted must still fail `ipv4`, and a near miss of a
+    // remembered one must still fail.
+    let v = Validator::new(&config(
+        r#"{"schemas": {"net": {"properties": {
+            "any": {"format": "ip"}, "v4": {"format": "ipv4"}, "v6": {"format": "ipv6"}}}}}"#,
+    ));
+    let check = |field: &str, addr: &str| {
+        errors(&v, &rec().field(field, addr))
+            .into_iter()
+            .filter(|e| e.ends_with("(net)"))
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        assert_eq!(check("any", "::1"), Vec::<String>::new());
+        assert_eq!(check("v4", "::1"), ["v4: must be an IPv4 address (net)"]);
+        assert_eq!(check("v4", "10.0.0.1"), Vec::<String>::new());
+        assert_eq!(
+            check("v4", "10.0.0.1 "),
+            ["v4: must be an IPv4 address (net)"]
+        );
+        assert_eq!(check("v4", "10.0.0.10"), Vec::<String>::new());
+        assert_eq!(
+            check("v6", "10.0.0.10"),
+            ["v6: must be an IPv6 address (net)"]
+        );
+        assert_eq!(check("any", ""), ["any: must be an IP address (net)"]);
+        assert_eq!(check("v6", "fe80::1"), Vec::<String>::new());
+        assert_eq!(
+            check("v6", "fe80::1::"),
+            ["v6: must be an IPv6 address (net)"]
+        );
+    }
+}
+
+#[test]
 fn custom_schema_matches_log_type_and_sees_record_slots() {
     let v = Validator::new(&config(
         r#"{"schemas": {"audit_extra": {"match": {"log_type": "audit"},
