@@ -10,8 +10,8 @@ mod otel;
 mod text;
 pub mod write;
 
+use crate::bytes::key_hash;
 use crate::record::{Record, Value};
-use crate::schema::subset::key_hash;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;

@@ -4,10 +4,10 @@
 use super::detectors::SENSITIVE_KEY;
 use super::style::MASK;
 use super::Masker;
+use crate::bytes::key_hash;
 use crate::bytes::{assign, eq};
 use crate::context::Context;
 use crate::record::Record;
-use crate::schema::subset::key_hash;
 use crate::value::{Value, MAX_DEPTH};
 use std::borrow::Cow;
 use std::sync::Arc;

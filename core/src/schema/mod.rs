@@ -32,6 +32,7 @@ pub mod builtin;
 pub mod naming;
 pub mod subset;
 
+use crate::bytes::key_hash;
 use crate::config::doc::Section;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -41,7 +42,7 @@ use crate::writer::Stage;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use subset::{key_hash, Node, Seen};
+use subset::{Node, Seen};
 
 /// What happens to a record that violates a schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! the bare or abbreviated names hand-written loggers drift into, so the
 //! same thing has one name across services.
 
-use super::subset::key_hash;
+use crate::bytes::key_hash;
 
 /// Which convention a key breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

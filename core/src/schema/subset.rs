@@ -4,6 +4,7 @@
 //! configuration (bad schemas are configuration errors naming the key);
 //! checked on the writer thread against the record's values.
 
+use crate::bytes::key_hash;
 use crate::config::doc::Section;
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -139,42 +140,6 @@ pub struct Node {
     /// that looking a record's field up is mostly integer comparisons.
     required_hashes: Vec<u64>,
     property_hashes: Vec<u64>,
-}
-
-/// A hash of a field name, eight bytes per step: a cheap, stable
-/// pre-filter for name lookups (equal names always have equal hashes; a
-/// match is confirmed by comparing the names). Words are read whole and
-/// the tail in at most three loads, not byte by byte: the writer hashes
-/// every key and every short string of every record.
-pub const fn key_hash(name: &str) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut rest = name.as_bytes();
-    let mut h = K ^ rest.len() as u64;
-    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-        h = (h ^ u64::from_le_bytes(*word))
-            .wrapping_mul(K)
-            .rotate_left(29);
-        rest = tail;
-    }
-    if !rest.is_empty() {
-        // The tail's bytes in little-endian order, as one word.
-        let (mut word, mut shift) = (0u64, 0);
-        if let Some((four, tail)) = rest.split_first_chunk::<4>() {
-            word = u32::from_le_bytes(*four) as u64;
-            shift = 32;
-            rest = tail;
-        }
-        if let Some((two, tail)) = rest.split_first_chunk::<2>() {
-            word |= (u16::from_le_bytes(*two) as u64) << shift;
-            shift += 16;
-            rest = tail;
-        }
-        if let [last] = rest {
-            word |= (*last as u64) << shift;
-        }
-        h = (h ^ word).wrapping_mul(K).rotate_left(29);
-    }
-    h
 }
 
 /// A value as validation sees it: a field's value, or a string the record
