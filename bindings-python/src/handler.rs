@@ -38,6 +38,7 @@ impl HandlerCore {
         let Some(logger) = self.pipeline.logger() else {
             return;
         };
+        self.pipeline.make_room(py, &logger);
         let cap = logrecord::convert(record, |time, level, name, msg| {
             logger.capture_at(time, level, name, msg)
         });

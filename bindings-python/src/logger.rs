@@ -46,6 +46,7 @@ impl NativeLogger {
         let Some(logger) = self.pipeline.logger() else {
             return Ok(());
         };
+        self.pipeline.make_room(py, &logger);
         let mut rec = logger.capture(level, &self.name, &message);
         let mut exc = force_exc.then(|| current_exc_info(py)).flatten();
         if let Some(f) = fields {

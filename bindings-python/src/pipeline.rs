@@ -109,6 +109,14 @@ impl Pipeline {
         level.number() >= self.level.load(Relaxed)
     }
 
+    /// Waits, without the GIL, until a capture on this thread would not
+    /// wait for room in its ring (`Logger::ring_full`).
+    pub fn make_room(&self, py: Python<'_>, logger: &Logger) {
+        if logger.ring_full() {
+            py.detach(|| logger.wait_for_ring());
+        }
+    }
+
     /// Queues a record. The GIL stays held for the push (a few dozen ns)
     /// unless the queue is full, when it is released for the wait.
     /// Only a schema violation under policy `strict` comes back as an

@@ -130,8 +130,12 @@ pub(crate) unsafe fn copy(src: &[u8], dst: *mut u8) {
     unsafe {
         match n {
             17.. => std::ptr::copy_nonoverlapping(p, dst, n),
-            8..=16 => overlapping_pair::<u64>(p, dst, n),
-            4..=7 => overlapping_pair::<u32>(p, dst, n),
+            8..=16 => {
+                overlapping_pair::<u64>(p, dst, n);
+            }
+            4..=7 => {
+                overlapping_pair::<u32>(p, dst, n);
+            }
             1..=3 => {
                 // First, middle and last cover them.
                 dst.write(*p);
@@ -143,15 +147,61 @@ pub(crate) unsafe fn copy(src: &[u8], dst: *mut u8) {
     }
 }
 
+/// `copy`, and whether every byte copied is ASCII: the check rides on
+/// the words the copy loads anyway, where a separate pass would load them
+/// again (C strings must be checked before they become `&str`).
+///
+/// # Safety
+/// As for `copy`.
+#[inline(always)]
+pub(crate) unsafe fn copy_ascii(src: &[u8], dst: *mut u8) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let (n, p) = (src.len(), src.as_ptr());
+    // SAFETY: forwarded; each branch stays within the `n` bytes.
+    unsafe {
+        match n {
+            65.. => {
+                std::ptr::copy_nonoverlapping(p, dst, n);
+                is_ascii(src)
+            }
+            17..=64 => {
+                // Whole words, the last one overlapping the one before.
+                let mut high = 0;
+                let mut i = 0;
+                while i + 8 < n {
+                    let w = p.add(i).cast::<u64>().read_unaligned();
+                    dst.add(i).cast::<u64>().write_unaligned(w);
+                    high |= w;
+                    i += 8;
+                }
+                let w = p.add(n - 8).cast::<u64>().read_unaligned();
+                dst.add(n - 8).cast::<u64>().write_unaligned(w);
+                (high | w) & HIGH == 0
+            }
+            8..=16 => overlapping_pair::<u64>(p, dst, n) & HIGH == 0,
+            4..=7 => overlapping_pair::<u32>(p, dst, n) & HIGH == 0,
+            1..=3 => {
+                // First, middle and last cover them.
+                let (a, b, c) = (*p, *p.add(n / 2), *p.add(n - 1));
+                dst.write(a);
+                dst.add(n / 2).write(b);
+                dst.add(n - 1).write(c);
+                (a | b | c) < 0x80
+            }
+            0 => true,
+        }
+    }
+}
+
 /// Moves the first and the last `T`-sized word of the `n` bytes at `p`
 /// to `dst`; they overlap unless `n` is two words, writing the same
-/// bytes again.
+/// bytes again. Returns the two words OR-ed, as a `u64`.
 ///
 /// # Safety
 /// `size_of::<T>() <= n`; `p` is readable and `dst` writable for `n`
 /// bytes.
 #[inline(always)]
-unsafe fn overlapping_pair<T: Copy>(p: *const u8, dst: *mut u8, n: usize) {
+unsafe fn overlapping_pair<T: Copy + Into<u64>>(p: *const u8, dst: *mut u8, n: usize) -> u64 {
     let last = n - std::mem::size_of::<T>();
     // SAFETY: both words lie within the `n` bytes (see above).
     unsafe {
@@ -161,6 +211,7 @@ unsafe fn overlapping_pair<T: Copy>(p: *const u8, dst: *mut u8, n: usize) {
         );
         dst.cast::<T>().write_unaligned(a);
         dst.add(last).cast::<T>().write_unaligned(b);
+        a.into() | b.into()
     }
 }
 
@@ -193,6 +244,25 @@ mod tests {
             unsafe { super::copy(&src[..n], dst.as_mut_ptr().add(4)) };
             assert_eq!(&dst[4..4 + n], &src[..n], "{n}");
             assert!(dst[..4].iter().chain(&dst[4 + n..]).all(|&b| b == 0), "{n}");
+        }
+    }
+
+    #[test]
+    fn copy_ascii_copies_exactly_and_finds_a_high_byte_anywhere() {
+        let src: Vec<u8> = (0..100).map(|i| b'a' + i % 26).collect();
+        for n in 0..=src.len() {
+            for high in (0..n).map(Some).chain([None]) {
+                let mut s = src[..n].to_vec();
+                if let Some(j) = high {
+                    s[j] = 0xC3;
+                }
+                let mut dst = [0u8; 108];
+                // SAFETY: `dst` has room for `n` bytes; the buffers are distinct.
+                let ascii = unsafe { super::copy_ascii(&s, dst.as_mut_ptr().add(4)) };
+                assert_eq!(ascii, high.is_none(), "{n} {high:?}");
+                assert_eq!(&dst[4..4 + n], &s[..], "{n}");
+                assert!(dst[..4].iter().chain(&dst[4 + n..]).all(|&b| b == 0), "{n}");
+            }
         }
     }
 

@@ -4,19 +4,18 @@
 //! thread's other records. The hot paths of the bindings use it.
 //!
 //! What a binding calls for every record is `#[inline]` here and in the
-//! ring and the queue push: across crates that is what lets a binding's
-//! call compile into one function. (`lf_log_kv` runs 1,891 instructions
-//! a call on the DESIGN.md workload, counted with callgrind
-//! `--toggle-collect=lf_log_kv`; the Rust call, 939.)
+//! ring: across crates that is what lets a binding's call compile into
+//! one function. (`lf_log_kv` runs 1,462 instructions a call on the
+//! DESIGN.md workload, counted with callgrind `--toggle-collect=lf_log_kv`.)
 
 use crate::context::Context;
 use crate::error::Result;
 use crate::level::Level;
 use crate::logger::Logger;
 use crate::record::{Exception, LogType, Record};
-use crate::ring::{Scalar, Writing};
+use crate::ring::{self, Scalar, Writing};
 use crate::value::Value;
-use crate::writer::Msg;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -24,7 +23,8 @@ use std::time::SystemTime;
 /// until `send`.
 pub struct Capture<'a> {
     logger: &'a Logger,
-    time: SystemTime,
+    /// Nanoseconds since the epoch (`ring::nanos_of`).
+    nanos: i64,
     log_type: Option<LogType>,
     to: To,
 }
@@ -40,7 +40,10 @@ impl Logger {
     /// Starts a record stamped with the current time.
     #[inline]
     pub fn capture(&self, level: Level, logger: &str, message: &str) -> Capture<'_> {
-        self.capture_at(SystemTime::now(), level, logger, message)
+        match self.enabled(level) {
+            true => self.capture_nanos(ring::now_nanos(), level, logger, message),
+            false => self.capture_off(),
+        }
     }
 
     /// Starts a record stamped with a time the caller already has. Under
@@ -53,27 +56,104 @@ impl Logger {
         logger: &str,
         message: &str,
     ) -> Capture<'_> {
-        let to = if !self.enabled(level) {
-            To::Off
-        } else {
-            let ring = (!self.strict())
-                .then(|| Writing::open(self.rings(), time, level))
-                .flatten();
-            match ring.and_then(|mut w| w.names(logger, message).then_some(w)) {
-                Some(w) => To::Ring(w),
-                None => To::Record(self.record_at(time, level, logger, message)),
+        match self.enabled(level) {
+            true => self.capture_nanos(ring::nanos_of(time), level, logger, message),
+            false => self.capture_off(),
+        }
+    }
+
+    /// `capture` from bytes that should be UTF-8 (C strings), checked as
+    /// they are copied into the ring: invalid sequences become U+FFFD, and
+    /// the flag says whether any did.
+    #[inline]
+    pub fn capture_bytes(
+        &self,
+        level: Level,
+        logger: &[u8],
+        message: &[u8],
+    ) -> (Capture<'_>, bool) {
+        if !self.enabled(level) {
+            return (self.capture_off(), false);
+        }
+        let nanos = ring::now_nanos();
+        if !self.strict() {
+            if let Some(mut w) = self.open_ring(nanos, level) {
+                if w.names_bytes(logger, message) {
+                    return (self.capture_to(nanos, To::Ring(w)), false);
+                }
             }
+        }
+        let ((logger, bad_logger), (message, bad_message)) = (lossy(logger), lossy(message));
+        (
+            self.capture_nanos(nanos, level, &logger, &message),
+            bad_logger || bad_message,
+        )
+    }
+
+    /// A capture of an enabled level.
+    #[inline]
+    fn capture_nanos(&self, nanos: i64, level: Level, logger: &str, message: &str) -> Capture<'_> {
+        let ring = if self.strict() {
+            None
+        } else {
+            self.open_ring(nanos, level)
         };
+        let to = match ring.and_then(|mut w| w.names(logger, message).then_some(w)) {
+            Some(w) => To::Ring(w),
+            None => To::Record(self.record_at(ring::time_of(nanos), level, logger, message)),
+        };
+        self.capture_to(nanos, to)
+    }
+
+    fn capture_off(&self) -> Capture<'_> {
+        self.capture_to(0, To::Off)
+    }
+
+    #[inline]
+    fn capture_to(&self, nanos: i64, to: To) -> Capture<'_> {
         Capture {
             logger: self,
-            time,
+            nanos,
             log_type: None,
             to,
         }
     }
 }
 
+/// Bytes as text, invalid sequences replaced; true when any were.
+#[cold]
+fn lossy(b: &[u8]) -> (Cow<'_, str>, bool) {
+    match std::str::from_utf8(b) {
+        Ok(s) => (Cow::Borrowed(s), false),
+        Err(_) => (String::from_utf8_lossy(b), true),
+    }
+}
+
 impl Capture<'_> {
+    /// `str` (or `json`) from bytes that should be UTF-8, as
+    /// `Logger::capture_bytes` takes them; true when invalid sequences
+    /// were replaced.
+    #[inline]
+    pub fn text_bytes(&mut self, key: &[u8], value: &[u8], json: bool) -> bool {
+        match &mut self.to {
+            To::Off => false,
+            To::Ring(w) => {
+                !w.text_field_bytes(key, value, json) && self.lossy_text(key, value, json)
+            }
+            To::Record(_) => self.lossy_text(key, value, json),
+        }
+    }
+
+    #[cold]
+    fn lossy_text(&mut self, key: &[u8], value: &[u8], json: bool) -> bool {
+        let ((key, bad_key), (value, bad_value)) = (lossy(key), lossy(value));
+        match json {
+            true => self.json(&key, &value),
+            false => self.str(&key, &value),
+        }
+        bad_key || bad_value
+    }
+
     #[inline]
     pub fn str(&mut self, key: &str, value: &str) {
         self.field(key, Scalar::Str(value));
@@ -239,8 +319,10 @@ impl Capture<'_> {
             To::Ring(_) if !self.logger.allows(self.log_type) => Ok(()),
             To::Ring(w) => {
                 let strip = !self.logger.config().include_correlation_id;
-                w.finish(strip, |p| self.logger.push(Msg::Packed(p)))
-                    .map(|_| ())
+                match w.finish(strip, self.logger.rings()) {
+                    true => Ok(()),
+                    false => Err(self.logger.refused()),
+                }
             }
             To::Record(rec) => self.logger.log(rec),
         }
@@ -249,7 +331,8 @@ impl Capture<'_> {
     /// Moves what the ring entry holds so far to a pooled record.
     fn spill(&mut self) -> &mut Record {
         if let To::Ring(w) = &self.to {
-            let mut rec = self.logger.record_at(self.time, crate::Level::Info, "", "");
+            let time = ring::time_of(self.nanos);
+            let mut rec = self.logger.record_at(time, crate::Level::Info, "", "");
             w.to_record(&mut rec);
             if let Some(ctx) = w.given_context() {
                 rec.set_context(&ctx);

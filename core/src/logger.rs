@@ -12,13 +12,13 @@ use crate::mask::Masker;
 use crate::metrics::{Counters, Metrics, Report, SinkStats};
 use crate::pipeline;
 use crate::record::{Record, Slots};
-use crate::ring::Rings;
+use crate::ring::{self, Open, RingReader, Rings, Writing};
 use crate::schema::{Policy, Validator};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -58,14 +58,14 @@ pub struct Logger {
     masker: Option<Arc<Masker>>,
     /// Records the writer is done with, handed out again by `record`.
     spent: Receiver<Chunk>,
-    /// The callers' rings (`Capture`).
+    /// The callers' rings (`Capture`), and the closed flag.
     rings: Arc<Rings>,
-    /// Callers between the closed check and the end of their push.
+    /// Callers between the closed check and the end of a push to the
+    /// channel.
     inflight: Arc<AtomicUsize>,
-    closed: AtomicBool,
     thread: Mutex<Option<JoinHandle<()>>>,
     /// The writer, to cut its nap short when a flush or shutdown is queued
-    /// or the queue is full (a record alone never does: see
+    /// or the queue is full (a record wakes it only from a sleep: see
     /// `writer::LINGER`).
     writer: std::thread::Thread,
 }
@@ -138,13 +138,14 @@ impl Logger {
             spent: spent_tx,
             returning: Vec::with_capacity(CHUNK),
             slots: Slots::default(),
-            rings: rings.clone(),
+            rings: RingReader::new(rings.clone()),
             unpacked: None,
         };
         let thread = std::thread::Builder::new()
             .name("logfort-writer".into())
             .spawn(move || writer.run())?;
         let writer = thread.thread().clone();
+        rings.set_writer(writer.clone());
         Ok(Logger {
             tx,
             level: config.effective_level(),
@@ -162,7 +163,6 @@ impl Logger {
             inflight,
             spent,
             rings,
-            closed: AtomicBool::new(false),
             thread: Mutex::new(Some(thread)),
             writer,
         })
@@ -232,7 +232,7 @@ impl Logger {
         if self.spent.len() > SPENT_CHUNKS - 2 {
             drop(self.spent.try_recv());
         }
-        self.push(Msg::Record(rec)).map(|_| ())
+        ring::detour(&self.rings, |ring| self.push(Msg::Record(rec, ring))).map(|_| ())
     }
 
     /// A record to fill and `log`: one the writer has written, reset with
@@ -272,6 +272,43 @@ impl Logger {
         &self.rings
     }
 
+    /// True when a capture on this thread would wait for room under
+    /// `block` (its ring is full and as large as it grows): a binding
+    /// calls `wait_for_ring` first, with its runtime's lock (Python's
+    /// GIL) released.
+    pub fn ring_full(&self) -> bool {
+        self.overflow == Overflow::Block && ring::full(&self.rings)
+    }
+
+    /// Waits until `ring_full` is false, or the logger is shut down.
+    pub fn wait_for_ring(&self) {
+        let mut attempt = 0;
+        while self.ring_full() && !self.is_shut_down() {
+            backoff(attempt, &self.writer);
+            attempt += 1;
+        }
+    }
+
+    /// An entry in the calling thread's ring, or `None` when the record
+    /// goes the boxed way. A full ring at its largest is a full queue:
+    /// under `block` the call waits for room, under `drop` the record is
+    /// boxed and meets the channel's policy.
+    #[inline]
+    pub(crate) fn open_ring(&self, nanos: i64, level: Level) -> Option<Writing> {
+        let mut attempt = 0;
+        loop {
+            match Writing::open(&self.rings, nanos, level) {
+                Open::Ready(w) => return Some(w),
+                // A shut-down writer makes no more room.
+                Open::Full if self.overflow == Overflow::Block && !self.is_shut_down() => {
+                    backoff(attempt, &self.writer);
+                    attempt += 1;
+                }
+                Open::Full | Open::Refused => return None,
+            }
+        }
+    }
+
     /// Whether records of this type are written (`audit.enabled`,
     /// `performance.enabled`); a refused one is counted.
     pub(crate) fn allows(&self, t: Option<crate::record::LogType>) -> bool {
@@ -285,10 +322,11 @@ impl Logger {
 
     /// Queues `msg` under the overflow policy: `Ok(false)` when `drop`
     /// dropped it (counted).
-    #[inline]
-    pub(crate) fn push(&self, msg: Msg) -> Result<bool> {
-        self.inflight.fetch_add(1, AcqRel);
-        let result = if self.closed.load(Acquire) {
+    fn push(&self, msg: Msg) -> Result<bool> {
+        // With `closed`, a Dekker pair: a shutdown either waits for this
+        // push or is seen by it.
+        self.inflight.fetch_add(1, SeqCst);
+        let result = if self.rings.closed.load(SeqCst) {
             Err(Error::Shutdown)
         } else {
             match self.overflow {
@@ -308,11 +346,20 @@ impl Logger {
                 },
             }
         };
-        self.inflight.fetch_sub(1, AcqRel);
-        if matches!(result, Err(Error::Shutdown)) {
-            self.counters.dropped_shutdown.fetch_add(1, Relaxed);
+        self.inflight.fetch_sub(1, SeqCst);
+        // A full barrier between the message and the writer's `sleeping`
+        // flag (the fetch_sub above is one).
+        self.rings.wake();
+        match result {
+            Err(Error::Shutdown) => Err(self.refused()),
+            other => other,
         }
-        result
+    }
+
+    /// A record refused because the logger is shut down: counted.
+    pub(crate) fn refused(&self) -> Error {
+        self.counters.dropped_shutdown.fetch_add(1, Relaxed);
+        Error::Shutdown
     }
 
     /// Returns once every record queued before the call is written to
@@ -320,7 +367,7 @@ impl Logger {
     pub fn flush(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         let (ack_tx, ack_rx) = bounded(1);
-        if self.closed.load(Acquire) {
+        if self.rings.closed.load(Acquire) {
             return Err(Error::Shutdown);
         }
         self.tx
@@ -343,7 +390,7 @@ impl Logger {
         let Some(handle) = thread.take() else {
             return Ok(());
         };
-        self.closed.store(true, Release);
+        self.rings.closed.store(true, SeqCst);
         let (ack_tx, ack_rx) = bounded(1);
         let deadline = Instant::now() + timeout;
         let sent = self
@@ -361,7 +408,7 @@ impl Logger {
     }
 
     pub fn is_shut_down(&self) -> bool {
-        self.closed.load(Acquire)
+        self.rings.closed.load(Acquire)
     }
 
     /// `text` masked with this logger's rules, as a record's strings
@@ -409,14 +456,20 @@ fn send_with_backoff(tx: &Sender<Msg>, mut msg: Msg, writer: &std::thread::Threa
             Err(TrySendError::Disconnected(_)) => return Err(Error::Shutdown),
             Err(TrySendError::Full(back)) => msg = back,
         }
-        if attempt == 0 {
-            writer.unpark();
-        }
-        if attempt < 8 {
-            std::thread::yield_now();
-        } else {
-            std::thread::sleep(Duration::from_micros(10u64 << (attempt - 8).min(7)));
-        }
+        backoff(attempt, writer);
         attempt += 1;
+    }
+}
+
+/// One wait for room, the `attempt`th: the first wakes the writer in case
+/// it naps, the first eight yield, later ones sleep up to 1 ms.
+fn backoff(attempt: u32, writer: &std::thread::Thread) {
+    if attempt == 0 {
+        writer.unpark();
+    }
+    if attempt < 8 {
+        std::thread::yield_now();
+    } else {
+        std::thread::sleep(Duration::from_micros(10u64 << (attempt - 8).min(7)));
     }
 }

@@ -3,19 +3,25 @@
 //! A pooled `Record` costs its caller a cache miss on every buffer it
 //! refills, because the writer touched those buffers last. A `Capture`
 //! instead copies the record's strings and scalars into a ring that only
-//! its thread writes, and queues just the entry's position. The writer
-//! decodes each entry into one record of its own, which stays in its
-//! cache, and then hands the space back.
+//! its thread writes, and publishes the entry with one store of the ring's
+//! `written` position: no queue slot, no shared counter. The writer polls
+//! the rings (`RingReader`), decodes each entry into one record of its
+//! own, which stays in its cache, and then hands the space back.
 //!
-//! Entries travel the same queue as boxed records, so per-thread order,
-//! flush and overflow work as they do for those. A record that does not
-//! fit goes the boxed way instead, like a full ring, schema policy
-//! `strict`, or a value that is not a scalar.
+//! Records that do not travel in a ring (one that does not fit, a full
+//! ring, schema policy `strict`, a value that is not a scalar, a nested
+//! call) go through the channel as boxed records: *detours*. Each entry
+//! carries how many detours its thread had queued before it, and the
+//! writer takes an entry only once it has written as many, so a thread's
+//! records keep their order whichever way each one went. When a full ring
+//! is replaced by a larger one, the new ring is read only once the old one
+//! is done.
 //!
-//! An entry is a 24-byte header followed by items:
+//! An entry starts on a 64-byte line, so that the writer never reads the
+//! line a caller is writing. It is a 28-byte header followed by items:
 //! - header: `u32` length, `u8` level, `u8` flags, 2 spare bytes,
 //!   `i64` nanoseconds since the epoch, `u64` context pointer (read only
-//!   when `CONTEXT` is set);
+//!   when `CONTEXT` is set), `u32` detours queued before it;
 //! - the logger's name and the message;
 //! - one item per field: a `u8` kind, the key, then the value; the
 //!   record's location and type are items without a key.
@@ -28,13 +34,17 @@ use crate::level::Level;
 use crate::record::{LogType, Record};
 use crate::value::Value;
 use parking_lot::Mutex;
+use std::alloc::Layout;
 use std::cell::{RefCell, UnsafeCell};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering::*};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Arc, OnceLock, Weak};
+use std::thread::Thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const HEADER: usize = 24;
+const HEADER: usize = 28;
+/// Entries start on cache lines of this many bytes.
+const LINE: u64 = 64;
 /// Flag: the header carries the thread's new context.
 const CONTEXT: u8 = 1;
 
@@ -54,30 +64,65 @@ const LOCATION: u8 = 8;
 /// `Record::log_type`, by name; no key.
 const LOG_TYPE: u8 = 9;
 
+fn line_up(pos: u64) -> u64 {
+    (pos + LINE - 1) & !(LINE - 1)
+}
+
 /// One thread's ring for one logger. The bytes before `released` belong to
-/// the caller, the ones after it to queued entries the writer has not
-/// decoded yet.
+/// the caller, the ones from there to `written` to published entries the
+/// writer has not decoded yet.
 pub(crate) struct Ring {
     buf: NonNull<u8>,
     cap: usize,
-    /// Monotonic end of the last entry the writer decoded. On its own line:
-    /// the writer stores it for every entry, the caller reads it only when
-    /// its copy says the ring is full.
+    /// The caller's line: stored for every entry, read by the writer when
+    /// it polls.
+    caller: Padded<Published>,
+    /// A capture is publishing its entry (`Writing::finish`). A shutdown
+    /// waits until none is; one that starts after the shutdown began sees
+    /// `Rings::closed`. On its own line, which only the caller writes.
+    publishing: Padded<AtomicBool>,
+    /// Monotonic end (line-aligned) of the entries the writer decoded. On
+    /// its own line: the writer stores it once per drain, the caller reads
+    /// it only when its copy says the ring is full.
     released: Padded<AtomicU64>,
-    /// Monotonic end of the last entry queued, stored when the thread
-    /// exits (`u64::MAX` while it lives): the ring can go once `released`
-    /// reaches it.
+    /// Monotonic end of the last entry published, stored when the thread
+    /// exits or moves to a larger ring (`u64::MAX` until then).
     closed_at: AtomicU64,
+    /// The detours the thread queued while this was its ring, stored just
+    /// before `closed_at`.
+    closed_detours: AtomicU32,
+    /// The writer's side; only `RingReader` touches it.
+    reading: UnsafeCell<Reading>,
+}
+
+struct Published {
+    /// Monotonic end of the last entry published.
+    written: AtomicU64,
+    /// Entries published, for the queue depth.
+    count: AtomicU64,
+}
+
+struct Reading {
+    /// Where the next entry may start (before the wrap rule).
+    next: u64,
+    /// `written` as of the start of the current drain.
+    limit: u64,
+    /// The thread's detours written so far.
+    detours: u32,
+    /// Entries decoded.
+    taken: u64,
     /// The writer's copy of the thread's context. Entries carry the
     /// context only when it changed, which spares an atomic reference
     /// count per record on a line both threads would touch.
-    context: UnsafeCell<Option<Arc<Context>>>,
+    context: Option<Arc<Context>>,
+    /// The ring the thread used before this one, until it is done.
+    prev: Option<Arc<Ring>>,
 }
 
 // SAFETY: the bytes are written by the owning thread and read by the
-// writer at disjoint times, ordered by the queue (an entry is queued after
-// it is written) and by `released` (space is reused after the writer has
-// released it). `context` is touched only by the writer.
+// writer at disjoint times, ordered by `written` (an entry is published
+// after it is written) and by `released` (space is reused after the writer
+// has released it). `reading` is touched only by the one `RingReader`.
 unsafe impl Send for Ring {}
 // SAFETY: as above.
 unsafe impl Sync for Ring {}
@@ -86,12 +131,13 @@ unsafe impl Sync for Ring {}
 struct Padded<T>(T);
 
 impl Ring {
-    fn new(cap: usize) -> Ring {
-        assert!(
-            cap.is_power_of_two(),
-            "ring size {cap} is not a power of two"
-        );
-        let buf = Box::into_raw(vec![0u8; cap].into_boxed_slice());
+    fn new(cap: usize, prev: Option<Arc<Ring>>) -> Ring {
+        let layout = Ring::layout(cap);
+        // SAFETY: the layout has a non-zero size.
+        let buf = unsafe { std::alloc::alloc_zeroed(layout) };
+        let Some(buf) = NonNull::new(buf) else {
+            std::alloc::handle_alloc_error(layout)
+        };
         // The allocator hands out untouched pages, and the first write to
         // each would fault on whichever capture reaches it: hundreds of
         // slow calls after every growth, the caller's worst latencies.
@@ -99,16 +145,36 @@ impl Ring {
         for page in (0..cap).step_by(4096) {
             // SAFETY: `page < cap`, inside the allocation; volatile, so
             // that the store of a zero to zeroed memory is not elided.
-            unsafe { buf.cast::<u8>().add(page).write_volatile(0) };
+            unsafe { buf.as_ptr().add(page).write_volatile(0) };
         }
         Ring {
-            // SAFETY: `Box::into_raw` never returns null.
-            buf: unsafe { NonNull::new_unchecked(buf.cast()) },
+            buf,
             cap,
+            caller: Padded(Published {
+                written: AtomicU64::new(0),
+                count: AtomicU64::new(0),
+            }),
+            publishing: Padded(AtomicBool::new(false)),
             released: Padded(AtomicU64::new(0)),
             closed_at: AtomicU64::new(u64::MAX),
-            context: UnsafeCell::new(None),
+            closed_detours: AtomicU32::new(0),
+            reading: UnsafeCell::new(Reading {
+                next: 0,
+                limit: 0,
+                detours: 0,
+                taken: 0,
+                context: None,
+                prev,
+            }),
         }
+    }
+
+    fn layout(cap: usize) -> Layout {
+        assert!(
+            cap.is_power_of_two() && cap >= 8 * LINE as usize,
+            "ring size {cap} is not a power of two of at least 512"
+        );
+        Layout::from_size_align(cap, LINE as usize).expect("a power of two below isize::MAX")
     }
 
     /// Where monotonic position `pos` falls in the buffer. Sizes are
@@ -118,94 +184,148 @@ impl Ring {
         (pos & (self.cap as u64 - 1)) as usize
     }
 
-    /// The largest entry: `Logger::capture` reserves this much.
+    /// The largest entry: `Writing::open` reserves this much.
     fn entry_max(&self) -> usize {
         (self.cap / 8).min(4096)
     }
 
-    fn finished(&self) -> bool {
-        self.closed_at.load(Acquire) == self.released.0.load(Relaxed)
+    /// Where an entry that may start at `pos` does start: at the ring's
+    /// start when the largest entry would not fit before its end. Caller
+    /// and writer apply the same rule.
+    #[inline]
+    fn start_at(&self, pos: u64) -> u64 {
+        let idx = self.index(pos);
+        if idx + self.entry_max() > self.cap {
+            pos + (self.cap - idx) as u64
+        } else {
+            pos
+        }
     }
 }
 
 impl Drop for Ring {
     fn drop(&mut self) {
-        let slice = std::ptr::slice_from_raw_parts_mut(self.buf.as_ptr(), self.cap);
-        // SAFETY: `buf` came from `Box::into_raw` of a slice of `cap` bytes.
-        drop(unsafe { Box::from_raw(slice) });
+        // SAFETY: `buf` was allocated in `new` with this layout.
+        unsafe { std::alloc::dealloc(self.buf.as_ptr(), Ring::layout(self.cap)) };
     }
+}
+
+/// `time` as entries hold it: nanoseconds since the epoch, saturated.
+pub(crate) fn nanos_of(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos().min(i64::MAX as u128) as i64,
+        Err(e) => -(e.duration().as_nanos().min(i64::MAX as u128) as i64),
+    }
+}
+
+/// The inverse of `nanos_of`.
+pub(crate) fn time_of(nanos: i64) -> SystemTime {
+    let since = Duration::from_nanos(nanos.unsigned_abs());
+    if nanos >= 0 {
+        UNIX_EPOCH + since
+    } else {
+        UNIX_EPOCH - since
+    }
+}
+
+/// Now, as `nanos_of` gives it: `clock_gettime` without the checked
+/// arithmetic of `SystemTime::now().duration_since`, which cost a capture
+/// about 90 instructions.
+#[inline]
+#[allow(clippy::unnecessary_cast)] // `time_t` and `c_long` are narrower on some targets
+pub(crate) fn now_nanos() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a timespec to write to.
+    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
+        return nanos_of(SystemTime::now());
+    }
+    (ts.tv_sec as i64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as i64)
 }
 
 /// Bytes of a thread's first ring.
 const FIRST: usize = 64 << 10;
 
-/// The rings of one logger's callers. The registry keeps a ring alive
-/// after its thread exits (or outgrows it), until the writer has decoded
-/// its last entry.
+/// The rings of one logger's callers, and what callers and writer share
+/// about them. The registry keeps a ring alive after its thread exits (or
+/// outgrows it), until the writer has decoded its last entry.
 pub(crate) struct Rings {
     all: Mutex<Vec<Arc<Ring>>>,
+    /// Rings ever added: the writer copies `all` again when it changes.
+    added: AtomicUsize,
     /// The most bytes a ring grows to.
     max: usize,
+    /// Set by `Logger::shutdown`: no capture opens after it, and nothing
+    /// more is queued.
+    pub closed: AtomicBool,
+    /// The writer is parked until someone publishes (`RingReader::sleep`).
+    sleeping: AtomicBool,
+    writer: OnceLock<Thread>,
+    /// A `RingReader` was made.
+    read: AtomicBool,
 }
 
 impl Rings {
     /// A thread's ring starts at 64 KiB and doubles whenever it is full,
-    /// up to about 256 bytes per queue slot (1 MiB for the default
-    /// queue), so a thread that logs a little holds little.
+    /// up to about 256 bytes per queue slot (1 MiB for a queue of 4,096),
+    /// so a thread that logs a little holds little.
     pub fn for_queue(capacity: usize) -> Rings {
         Rings {
             all: Mutex::new(Vec::new()),
+            added: AtomicUsize::new(0),
             max: (capacity.saturating_mul(256))
                 .next_power_of_two()
                 .clamp(FIRST, 4 << 20),
+            closed: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
+            writer: OnceLock::new(),
+            read: AtomicBool::new(false),
         }
     }
 
-    fn add(&self, cap: usize) -> Arc<Ring> {
-        let ring = Arc::new(Ring::new(cap));
+    fn add(&self, cap: usize, prev: Option<Arc<Ring>>) -> Arc<Ring> {
+        let ring = Arc::new(Ring::new(cap, prev));
         self.all.lock().push(ring.clone());
+        self.added.fetch_add(1, SeqCst);
         ring
     }
 
-    /// Frees the rings of exited threads whose entries are all decoded.
-    /// Writer only; skipped when a caller holds the lock.
-    pub fn prune(&self) {
-        if let Some(mut all) = self.all.try_lock() {
-            all.retain(|r| !r.finished());
+    /// The thread `wake` unparks; set once, when it is spawned.
+    pub fn set_writer(&self, writer: Thread) {
+        let _ = self.writer.set(writer);
+    }
+
+    /// Unparks the writer if it sleeps; called after publishing.
+    #[inline]
+    pub fn wake(&self) {
+        if self.sleeping.load(SeqCst) && self.sleeping.swap(false, SeqCst) {
+            if let Some(w) = self.writer.get() {
+                w.unpark();
+            }
         }
     }
 }
-
-/// A queued entry: which ring, and where (monotonic) it starts.
-pub(crate) struct Packed {
-    ring: NonNull<Ring>,
-    pos: u64,
-}
-
-impl Packed {
-    /// Where the entry starts, for a prefetch.
-    pub fn at(&self) -> *const u8 {
-        // SAFETY: the ring outlives its queued entries (see `Packed`).
-        let ring = unsafe { self.ring.as_ref() };
-        ring.buf.as_ptr().wrapping_add(ring.index(self.pos))
-    }
-}
-
-// SAFETY: the ring outlives every queued entry (`Rings` holds it until
-// `released` passes its last one), and only the writer dereferences it.
-unsafe impl Send for Packed {}
 
 /// The calling thread's side of one ring.
 struct Lane {
     owner: Weak<Rings>,
     ring: Arc<Ring>,
-    /// Monotonic end of the last entry queued.
+    /// Monotonic end of the last entry published.
     head: u64,
+    /// Entries published.
+    published: u64,
     /// The caller's copy of `Ring::released`.
     released: u64,
-    /// The context the writer holds for this ring (`Ring::context`), kept
-    /// so that a pointer comparison with the thread's current one is sound.
+    /// The context the writer holds for this ring (`Reading::context`),
+    /// kept so that a pointer comparison with the thread's current one is
+    /// sound.
     sent: Option<Arc<Context>>,
+    /// Detours queued while `ring` is the thread's ring.
+    detours: u32,
     /// A capture is open on this lane.
     busy: bool,
 }
@@ -213,15 +333,11 @@ struct Lane {
 impl Lane {
     /// Where an entry of the largest size can start, if there is room.
     fn reserve(&mut self) -> Option<u64> {
-        let (cap, max) = (self.ring.cap, self.ring.entry_max());
-        let mut pos = self.head;
-        let idx = self.ring.index(pos);
-        if idx + max > cap {
-            pos += (cap - idx) as u64;
-        }
-        if pos + max as u64 > self.released + cap as u64 {
+        let (cap, max) = (self.ring.cap as u64, self.ring.entry_max() as u64);
+        let pos = self.ring.start_at(line_up(self.head));
+        if pos + max > self.released + cap {
             self.released = self.ring.released.0.load(Acquire);
-            if pos + max as u64 > self.released + cap as u64 {
+            if pos + max > self.released + cap {
                 return None;
             }
         }
@@ -229,28 +345,111 @@ impl Lane {
     }
 
     /// Moves to a larger ring; the old one goes once its entries are
-    /// decoded.
-    fn grow(&mut self, bigger: Arc<Ring>) {
-        let old = std::mem::replace(&mut self.ring, bigger);
-        old.closed_at.store(self.head, Release);
+    /// decoded, and the new one is read only then.
+    fn grow(&mut self, rings: &Rings) {
+        let bigger = rings.add(self.ring.cap * 2, Some(self.ring.clone()));
+        self.close();
+        self.ring = bigger;
         self.head = 0;
+        self.published = 0;
         self.released = 0;
+        self.detours = 0;
         // The new ring's writer side holds no context yet.
         self.sent = None;
+    }
+
+    /// Tells the writer where the ring's entries and detours end.
+    fn close(&self) {
+        self.ring.closed_detours.store(self.detours, Relaxed);
+        self.ring.closed_at.store(self.head, Release);
     }
 }
 
 impl Drop for Lane {
     fn drop(&mut self) {
-        self.ring.closed_at.store(self.head, Release);
+        self.close();
     }
 }
 
 thread_local! {
-    /// This thread's lanes, one per logger it has captured into. Boxed so
+    /// This thread's lanes, one per logger it has logged to. Boxed so
     /// that an open capture's pointer survives the list growing.
     #[allow(clippy::vec_box)]
     static LANES: RefCell<Vec<Box<Lane>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The calling thread's lane for `rings`, made on first use; `None` while
+/// the thread exits.
+#[inline]
+fn lane(rings: &Arc<Rings>) -> Option<NonNull<Lane>> {
+    LANES
+        .try_with(|lanes| {
+            let mut lanes = lanes.try_borrow_mut().ok()?;
+            let at = match lanes
+                .iter()
+                .position(|l| std::ptr::eq(l.owner.as_ptr(), Arc::as_ptr(rings)))
+            {
+                Some(at) => at,
+                None => {
+                    lanes.retain(|l| l.busy || l.owner.strong_count() > 0);
+                    lanes.push(Box::new(Lane {
+                        owner: Arc::downgrade(rings),
+                        ring: rings.add(FIRST, None),
+                        head: 0,
+                        published: 0,
+                        released: 0,
+                        sent: None,
+                        detours: 0,
+                        busy: false,
+                    }));
+                    lanes.len() - 1
+                }
+            };
+            let lane: &mut Lane = &mut lanes[at];
+            Some(NonNull::from(lane))
+        })
+        .ok()?
+}
+
+/// Queues a record on the channel with `send` in order with the calling
+/// thread's ring entries: `send` gets the ring the writer must drain
+/// first (`None` while the thread exits), and a record it queued
+/// (`Ok(true)`) holds back the thread's later entries until it is written.
+pub(crate) fn detour<E>(
+    rings: &Arc<Rings>,
+    send: impl FnOnce(Option<Arc<Ring>>) -> Result<bool, E>,
+) -> Result<bool, E> {
+    let lane = lane(rings);
+    // SAFETY: lanes are boxed and leave the list only when not busy and
+    // their logger is gone, or when the thread exits; neither happens
+    // during `send`, which runs no caller code.
+    let result = send(lane.map(|l| unsafe { l.as_ref() }.ring.clone()));
+    if let (Ok(true), Some(l)) = (&result, lane) {
+        // SAFETY: as above.
+        unsafe { (*l.as_ptr()).detours += 1 };
+    }
+    result
+}
+
+/// What `Writing::open` found.
+pub(crate) enum Open {
+    Ready(Writing),
+    /// The thread's ring is full and as large as it grows: the overflow
+    /// policy applies, as to a full channel.
+    Full,
+    /// The record goes the boxed way: a capture is open on the lane (a
+    /// nested call), the logger is shut down, or the thread is exiting.
+    Refused,
+}
+
+/// Whether a capture on the calling thread would find its ring full and
+/// as large as it grows (`Open::Full`).
+pub(crate) fn full(rings: &Arc<Rings>) -> bool {
+    lane(rings).is_some_and(|lane| {
+        // SAFETY: see `detour`; no capture is open across this call.
+        let l = unsafe { &mut *lane.as_ptr() };
+        !l.busy && l.ring.cap >= rings.max && l.reserve().is_none()
+    })
 }
 
 /// An open entry: `len` bytes written so far at `buf`, at most `max`.
@@ -267,54 +466,38 @@ pub(crate) struct Writing {
 }
 
 impl Writing {
-    /// Opens an entry in the calling thread's ring for `rings`, or `None`
-    /// when the ring is full or busy, or the thread is exiting.
+    /// Opens an entry in the calling thread's ring for `rings`.
     #[inline]
-    pub fn open(rings: &Arc<Rings>, time: SystemTime, level: Level) -> Option<Writing> {
-        let lane = LANES
-            .try_with(|lanes| {
-                let mut lanes = lanes.try_borrow_mut().ok()?;
-                let at = match lanes
-                    .iter()
-                    .position(|l| std::ptr::eq(l.owner.as_ptr(), Arc::as_ptr(rings)))
-                {
-                    Some(at) => at,
-                    None => {
-                        lanes.retain(|l| l.busy || l.owner.strong_count() > 0);
-                        lanes.push(Box::new(Lane {
-                            owner: Arc::downgrade(rings),
-                            ring: rings.add(FIRST),
-                            head: 0,
-                            released: 0,
-                            sent: None,
-                            busy: false,
-                        }));
-                        lanes.len() - 1
-                    }
-                };
-                let lane: &mut Lane = &mut lanes[at];
-                Some(NonNull::from(lane))
-            })
-            .ok()??;
+    pub fn open(rings: &Arc<Rings>, nanos: i64, level: Level) -> Open {
+        let Some(lane) = lane(rings) else {
+            return Open::Refused;
+        };
         // SAFETY: lanes are boxed and leave the list only when not busy
-        // (above) or when the thread exits, which no capture outlives.
+        // (see `lane`) or when the thread exits, which no capture outlives.
         let l = unsafe { &mut *lane.as_ptr() };
         if l.busy {
-            return None;
+            return Open::Refused;
         }
         let pos = match l.reserve() {
             Some(pos) => pos,
             None if l.ring.cap < rings.max => {
-                l.grow(rings.add(l.ring.cap * 2));
-                l.reserve()?
+                l.grow(rings);
+                match l.reserve() {
+                    Some(pos) => pos,
+                    None => return Open::Full,
+                }
             }
-            None => return None,
+            None => return Open::Full,
         };
+        // An early look; `finish` settles the race with a shutdown.
+        if rings.closed.load(Relaxed) {
+            return Open::Refused;
+        }
         l.busy = true;
         let ring = &l.ring;
         let max = ring.entry_max();
         let idx = ring.index(pos);
-        // SAFETY: `idx + max <= cap`, checked above.
+        // SAFETY: `idx + max <= cap` (`start_at`).
         let buf = unsafe { ring.buf.as_ptr().add(idx) };
         let mut w = Writing {
             lane,
@@ -324,15 +507,10 @@ impl Writing {
             max,
             pos,
         };
-        let nanos = match time.duration_since(UNIX_EPOCH) {
-            Ok(d) => d.as_nanos().min(i64::MAX as u128) as i64,
-            Err(e) => -(e.duration().as_nanos().min(i64::MAX as u128) as i64),
-        };
         w.at(4, &[level.number(), 0, 0, 0]);
         w.at(8, &nanos.to_ne_bytes());
-        Some(w)
+        Open::Ready(w)
     }
-
     fn at(&mut self, off: usize, bytes: &[u8]) {
         debug_assert!(off + bytes.len() <= self.max);
         // SAFETY: within the reserved `max` bytes at `buf`.
@@ -358,13 +536,30 @@ impl Writing {
     /// bytes: one bounds check and one copy, the hot path of every field.
     #[inline]
     fn text(&mut self, lead: Option<u8>, s: &str) -> bool {
+        // SAFETY: `put_text` hands a destination with room for `s`.
+        self.put_text(lead, s.as_bytes(), |s, to| unsafe {
+            crate::bytes::copy(s, to)
+        })
+        .is_some()
+    }
+
+    /// `text` with the bytes moved by `copy` (given them and where they
+    /// go, with room for them); what it returns, or `None` (nothing
+    /// written) when they do not fit.
+    #[inline(always)]
+    fn put_text<R>(
+        &mut self,
+        lead: Option<u8>,
+        s: &[u8],
+        copy: impl FnOnce(&[u8], *mut u8) -> R,
+    ) -> Option<R> {
         let n = lead.is_some() as usize + 4 + s.len();
         if self.len + n > self.max {
-            return false;
+            return None;
         }
         // SAFETY: the `n` bytes written at `buf + len` lie within the
         // reserved `max` bytes, checked above.
-        unsafe {
+        let copied = unsafe {
             let mut at = self.buf.add(self.len);
             if let Some(kind) = lead {
                 at.write(kind);
@@ -372,16 +567,56 @@ impl Writing {
             }
             at.cast::<[u8; 4]>()
                 .write_unaligned((s.len() as u32).to_ne_bytes());
-            crate::bytes::copy(s.as_bytes(), at.add(4));
-        }
+            copy(s, at.add(4))
+        };
         self.len += n;
-        true
+        Some(copied)
     }
 
     /// The logger name and the message, first of every entry.
     #[inline]
     pub fn names(&mut self, logger: &str, message: &str) -> bool {
         self.text(None, logger) && self.text(None, message)
+    }
+
+    /// `text` of bytes that should be UTF-8; `Some(false)` when they are
+    /// ASCII, `Some(true)` when they still need checking, `None` (nothing
+    /// written) when they do not fit.
+    #[inline(always)]
+    fn unchecked_text(&mut self, lead: Option<u8>, s: &[u8]) -> Option<bool> {
+        // SAFETY: as in `text`.
+        self.put_text(lead, s, |s, to| !unsafe { crate::bytes::copy_ascii(s, to) })
+    }
+
+    /// Two strings from bytes that should be UTF-8, checked as they are
+    /// copied (`bytes::copy_ascii`). False, and nothing written, when either is
+    /// not UTF-8 or they do not fit.
+    #[inline(always)]
+    fn checked_pair(&mut self, lead: Option<u8>, a: &[u8], b: &[u8]) -> bool {
+        let mark = self.len;
+        let written = match (self.unchecked_text(lead, a), self.unchecked_text(None, b)) {
+            (Some(false), Some(false)) => true,
+            (Some(_), Some(_)) => std::str::from_utf8(a).is_ok() && std::str::from_utf8(b).is_ok(),
+            _ => false,
+        };
+        if !written {
+            self.len = mark;
+        }
+        written
+    }
+
+    /// `names` from bytes that should be UTF-8; false (nothing written)
+    /// when they are not, or do not fit.
+    #[inline]
+    pub fn names_bytes(&mut self, logger: &[u8], message: &[u8]) -> bool {
+        self.checked_pair(None, logger, message)
+    }
+
+    /// A string field (or one of JSON text) from bytes that should be
+    /// UTF-8; false (nothing written) when they are not, or do not fit.
+    #[inline]
+    pub fn text_field_bytes(&mut self, key: &[u8], value: &[u8], json: bool) -> bool {
+        self.checked_pair(Some(if json { JSON } else { STR }), key, value)
     }
 
     /// A field of a scalar (or JSON) value; false (and nothing written)
@@ -457,16 +692,20 @@ impl Writing {
     }
 
     /// Completes the entry with the thread's context (when it changed) and
-    /// queues it with `push`; returns what `push` returned. The ring
-    /// advances only when `push` says the entry was queued.
+    /// publishes it: one release store of the ring's `written` position.
+    /// False, and nothing published, when the logger is shut down.
     #[inline]
-    pub fn finish<E>(
-        mut self,
-        strip_correlation_id: bool,
-        push: impl FnOnce(Packed) -> Result<bool, E>,
-    ) -> Result<bool, E> {
+    pub fn finish(mut self, strip_correlation_id: bool, rings: &Rings) -> bool {
         // SAFETY: see `open`; `busy` keeps the lane in place.
         let lane = unsafe { &mut *self.lane.as_ptr() };
+        // With `closed`, a Dekker pair: either this capture sees the
+        // shutdown, or the shutdown sees it publishing and waits for it.
+        let publishing = &lane.ring.publishing.0;
+        publishing.swap(true, SeqCst);
+        if rings.closed.load(SeqCst) {
+            publishing.store(false, Release);
+            return false;
+        }
         // Whether the record's context is still the one the writer holds.
         let (changed, fresh) = match self.context.take() {
             Some(given) => (given.is_some(), given),
@@ -482,42 +721,34 @@ impl Writing {
                 (!same, fresh)
             }
         };
-        let mut handed: *const Context = std::ptr::null();
-        let mut kept = None;
         if changed {
-            kept = fresh;
-            let handed_ctx = kept.as_ref().map(|c| {
-                if strip_correlation_id && c.correlation_id.is_some() {
+            let handed = fresh.as_ref().map_or(std::ptr::null(), |c| {
+                let c = if strip_correlation_id && c.correlation_id.is_some() {
                     let mut c = Context::clone(c);
                     c.correlation_id = None;
                     c.correlation_id_rejected = false;
                     Arc::new(c)
                 } else {
                     c.clone()
-                }
+                };
+                Arc::into_raw(c)
             });
-            handed = handed_ctx.map_or(std::ptr::null(), Arc::into_raw);
             self.at(5, &[CONTEXT]);
             self.at(16, &(handed as u64).to_ne_bytes());
+            lane.sent = fresh;
         }
         self.at(0, &(self.len as u32).to_ne_bytes());
+        self.at(24, &lane.detours.to_ne_bytes());
         let end = self.pos + self.len as u64;
-        let packed = Packed {
-            ring: NonNull::from(&*lane.ring),
-            pos: self.pos,
-        };
-        let result = push(packed);
-        if matches!(result, Ok(true)) {
-            lane.head = end;
-            if changed {
-                lane.sent = kept;
-            }
-        } else if !handed.is_null() {
-            // SAFETY: the entry was not queued, so the writer never took
-            // the reference `into_raw` made above.
-            drop(unsafe { Arc::from_raw(handed) });
-        }
-        result
+        lane.head = end;
+        lane.published += 1;
+        let caller = &lane.ring.caller.0;
+        caller.count.store(lane.published, Relaxed);
+        caller.written.store(end, Release);
+        publishing.store(false, Release);
+        // No barrier before this load: see `RingReader::sleep`.
+        rings.wake();
+        true
     }
 }
 
@@ -567,36 +798,217 @@ impl From<Scalar<'_>> for Value {
     }
 }
 
-/// Decodes a queued entry into `rec` (writer only) and releases its space.
+/// The writer's handle on one logger's rings, and the only reader of
+/// their entries: each ring is read in order, and a ring only once the
+/// ring its thread used before it is done.
+pub(crate) struct RingReader {
+    rings: Arc<Rings>,
+    /// A copy of `Rings::all`, taken again when a ring was added.
+    local: Vec<Arc<Ring>>,
+    seen: usize,
+}
+
+impl RingReader {
+    /// The reader of `rings`; there is only ever one.
+    pub fn new(rings: Arc<Rings>) -> RingReader {
+        assert!(
+            !rings.read.swap(true, SeqCst),
+            "a second reader of one logger's rings"
+        );
+        RingReader {
+            rings,
+            local: Vec::new(),
+            seen: 0,
+        }
+    }
+
+    /// Picks up the rings added since the last call; the indexes of the
+    /// others do not change.
+    pub fn refresh(&mut self) {
+        if self.rings.added.load(SeqCst) != self.seen {
+            let all = self.rings.all.lock();
+            // `add` counts a ring after pushing it: never more than listed.
+            self.seen = self.rings.added.load(SeqCst);
+            self.local.clone_from(&all);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.local.len()
+    }
+
+    /// Ring `i` and its writer's side.
+    fn ring(&mut self, i: usize) -> (&Ring, &mut Reading) {
+        let ring = &*self.local[i];
+        // SAFETY: only this reader touches `reading`, and `&mut self`
+        // lets one such reference exist at a time.
+        (ring, unsafe { &mut *ring.reading.get() })
+    }
+
+    /// What ring `i` has read so far.
+    fn next(&self, i: usize) -> u64 {
+        // SAFETY: only this reader touches `reading`; `&self` means no
+        // `&mut` to it is live.
+        unsafe { (*self.local[i].reading.get()).next }
+    }
+
+    /// Readies ring `i` for `take`, up to what is published now; false
+    /// while the ring its thread used before is not done.
+    pub fn start(&mut self, i: usize) -> bool {
+        let (ring, r) = self.ring(i);
+        if let Some(prev) = &r.prev {
+            // SAFETY: only this reader reads `prev`, a ring of its own.
+            if !unsafe { done(prev) } {
+                return false;
+            }
+            r.prev = None;
+        }
+        r.limit = ring.caller.0.written.load(Acquire);
+        true
+    }
+
+    /// Decodes ring `i`'s next entry into `rec`. False when no entry is
+    /// left of those published before `start`, or when the next one
+    /// waits for a detour of its thread (`detour_written`).
+    #[inline]
+    pub fn take(&mut self, i: usize, rec: &mut Record) -> bool {
+        let (ring, r) = self.ring(i);
+        if r.next >= r.limit {
+            return false;
+        }
+        let at = ring.start_at(r.next);
+        // SAFETY: the caller published whole entries up to `limit`, each
+        // at `start_at` of the line after the one before, its length first.
+        let entry = unsafe {
+            let base = ring.buf.as_ptr().add(ring.index(at));
+            let len = u32::from_ne_bytes(*base.cast::<[u8; 4]>()) as usize;
+            std::slice::from_raw_parts(base, len)
+        };
+        let detours = u32::from_ne_bytes(entry[24..28].try_into().expect("4 bytes"));
+        if detours != r.detours {
+            return false;
+        }
+        if entry[5] & CONTEXT != 0 {
+            let raw =
+                u64::from_ne_bytes(entry[16..24].try_into().expect("8 bytes")) as *const Context;
+            // SAFETY: a non-null pointer is a reference `finish` made with
+            // `Arc::into_raw` for this entry, taken here once.
+            r.context = (!raw.is_null()).then(|| unsafe { Arc::from_raw(raw) });
+        }
+        // SAFETY: as above; the entry is well formed (written by `Writing`).
+        unsafe { decode(entry, rec) };
+        match &r.context {
+            Some(ctx) => rec.set_context(ctx),
+            None => rec.context = None,
+        }
+        r.next = line_up(at + entry.len() as u64);
+        r.taken += 1;
+        true
+    }
+
+    /// Where ring `i`'s next entry probably starts, for a prefetch.
+    pub fn upcoming(&self, i: usize) -> *const u8 {
+        let ring = &self.local[i];
+        let next = self.next(i);
+        ring.buf.as_ptr().wrapping_add(ring.index(next))
+    }
+
+    /// Hands the space of ring `i`'s decoded entries back to its thread.
+    pub fn release(&mut self, i: usize) {
+        let next = self.next(i);
+        self.local[i].released.0.store(next, Release);
+    }
+
+    /// The index of `ring`, one of these rings.
+    pub fn position(&mut self, ring: &Arc<Ring>) -> Option<usize> {
+        self.refresh();
+        self.local.iter().position(|r| Arc::ptr_eq(r, ring))
+    }
+
+    /// The index of the ring ring `i`'s thread used before it, while that
+    /// one is not done.
+    pub fn prev(&self, i: usize) -> Option<usize> {
+        // SAFETY: as in `next`.
+        let prev = unsafe { (*self.local[i].reading.get()).prev.as_ref()? };
+        self.local.iter().position(|r| Arc::ptr_eq(r, prev))
+    }
+
+    /// A detour its thread queued while `ring` was its ring is written:
+    /// the entries that waited for it may go.
+    pub fn detour_written(&mut self, ring: &Ring) {
+        // SAFETY: only this reader touches `reading`; `ring` is one of
+        // these rings (a detour names its thread's ring).
+        let r = unsafe { &mut *ring.reading.get() };
+        r.detours = r.detours.wrapping_add(1);
+    }
+
+    /// Entries published and not decoded yet, in every ring.
+    pub fn pending(&self) -> u64 {
+        self.local
+            .iter()
+            // SAFETY: as in `next`.
+            .map(|r| r.caller.0.count.load(Relaxed) - unsafe { (*r.reading.get()).taken })
+            .sum()
+    }
+
+    /// Parks the writer until a caller `wake`s it, or until `timeout`.
+    /// `queued` says whether the channel holds anything; like the rings,
+    /// it is looked at after the flag is set.
+    ///
+    /// A caller reads `sleeping` after publishing with no barrier between
+    /// (a locked instruction on every capture costs more than the rest of
+    /// it), so its entry can become visible just after the writer's first
+    /// look. The writer looks again once any such store has left the
+    /// caller's store buffer, which takes far less than `SETTLE`; should
+    /// one still slip through, `timeout` bounds how long it waits.
+    pub fn sleep(&mut self, queued: impl Fn() -> bool, timeout: Duration) {
+        const SETTLE: Duration = Duration::from_micros(20);
+        self.rings.sleeping.store(true, SeqCst);
+        std::sync::atomic::fence(SeqCst);
+        let idle = |r: &mut RingReader| !queued() && !r.news();
+        if idle(self) && {
+            std::thread::sleep(SETTLE);
+            idle(self)
+        } {
+            std::thread::park_timeout(timeout);
+        }
+        self.rings.sleeping.store(false, SeqCst);
+    }
+
+    /// Whether any ring holds a published entry not decoded yet.
+    fn news(&mut self) -> bool {
+        self.refresh();
+        (0..self.local.len()).any(|i| self.local[i].caller.0.written.load(SeqCst) > self.next(i))
+    }
+
+    /// Whether a capture is publishing into any ring: a shutdown waits
+    /// until none is (see `Writing::finish`).
+    pub fn any_publishing(&mut self) -> bool {
+        self.refresh();
+        self.local.iter().any(|r| r.publishing.0.load(SeqCst))
+    }
+
+    /// Frees the rings that are done. Skipped when a caller holds the
+    /// lock.
+    pub fn prune(&mut self) {
+        if let Some(mut all) = self.rings.all.try_lock() {
+            // SAFETY: this is the rings' reader.
+            all.retain(|r| !unsafe { done(r) });
+            self.local.retain(|r| !unsafe { done(r) });
+        }
+    }
+}
+
+/// The ring's thread has left it, and every entry and detour of it is
+/// written.
 ///
 /// # Safety
-/// `p` was queued by `Writing::finish` and is decoded once, in queue order
-/// among the entries of its ring.
-pub(crate) unsafe fn unpack(p: Packed, rec: &mut Record) {
-    // SAFETY: the ring outlives its queued entries (see `Packed`).
-    let ring = unsafe { p.ring.as_ref() };
-    let idx = ring.index(p.pos);
-    // SAFETY: the entry lies within the ring at `idx` and was written
-    // before it was queued; its first bytes hold its length.
-    let entry = unsafe {
-        let base = ring.buf.as_ptr().add(idx);
-        let len = u32::from_ne_bytes(*base.cast::<[u8; 4]>()) as usize;
-        std::slice::from_raw_parts(base, len)
-    };
-    if entry[5] & CONTEXT != 0 {
-        let raw = u64::from_ne_bytes(entry[16..24].try_into().expect("8 bytes")) as *const Context;
-        // SAFETY: only the writer touches `context`; a non-null pointer
-        // is a reference `finish` made with `Arc::into_raw` for this entry.
-        unsafe { *ring.context.get() = (!raw.is_null()).then(|| Arc::from_raw(raw)) };
-    }
-    // SAFETY: as above; the entry is well formed (written by `Writing`).
-    unsafe { decode(entry, rec) };
-    // SAFETY: only the writer touches `context`.
-    match unsafe { &*ring.context.get() } {
-        Some(ctx) => rec.set_context(ctx),
-        None => rec.context = None,
-    }
-    ring.released.0.store(p.pos + entry.len() as u64, Release);
+/// Called by the ring's reader.
+unsafe fn done(ring: &Ring) -> bool {
+    let closed = ring.closed_at.load(Acquire);
+    // SAFETY: forwarded from the caller's contract.
+    let r = unsafe { &*ring.reading.get() };
+    closed != u64::MAX && r.next >= closed && r.detours == ring.closed_detours.load(Relaxed)
 }
 
 /// Fills `rec` from an entry, leaving its context alone.
@@ -606,13 +1018,9 @@ pub(crate) unsafe fn unpack(p: Packed, rec: &mut Record) {
 /// bytes of `&str`s.
 unsafe fn decode(entry: &[u8], rec: &mut Record) {
     let level = Level::from_number(entry[4] as i64);
-    let nanos = i64::from_ne_bytes(entry[8..16].try_into().expect("8 bytes"));
-    let since = Duration::from_nanos(nanos.unsigned_abs());
-    let time = if nanos >= 0 {
-        UNIX_EPOCH + since
-    } else {
-        UNIX_EPOCH - since
-    };
+    let time = time_of(i64::from_ne_bytes(
+        entry[8..16].try_into().expect("8 bytes"),
+    ));
     let mut r = Reader {
         rest: &entry[HEADER..],
     };
@@ -683,31 +1091,97 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    /// Queues entries that are never decoded, as a writer that stalls.
-    fn fill(rings: &Arc<Rings>, message: &str) -> usize {
-        let mut queued = 0;
-        while let Some(mut w) = Writing::open(rings, UNIX_EPOCH, Level::Info) {
-            assert!(w.names("fill", message));
-            assert_eq!(w.finish(false, |_| Ok::<_, ()>(true)), Ok(true));
-            queued += 1;
+    fn ready(open: Open) -> Writing {
+        match open {
+            Open::Ready(w) => w,
+            Open::Full => panic!("full"),
+            Open::Refused => panic!("refused"),
         }
-        queued
+    }
+
+    /// Publishes one entry with `message` and a field `i`; false when the
+    /// ring is full.
+    fn publish(rings: &Arc<Rings>, message: &str, i: i64) -> bool {
+        let mut w = match Writing::open(rings, 0, Level::Info) {
+            Open::Ready(w) => w,
+            Open::Full => return false,
+            Open::Refused => panic!("refused"),
+        };
+        assert!(w.names("t", message));
+        assert!(w.field("i", Scalar::Int(i)));
+        assert!(w.finish(false, rings));
+        true
+    }
+
+    /// Publishes entries that are never decoded, as a writer that stalls.
+    fn fill(rings: &Arc<Rings>, message: &str) -> usize {
+        let mut published = 0;
+        while publish(rings, message, published as i64) {
+            published += 1;
+        }
+        published
     }
 
     fn ring_caps(rings: &Rings) -> Vec<usize> {
         rings.all.lock().iter().map(|r| r.cap).collect()
     }
 
+    /// The `i` of every entry ring `at` hands out now.
+    fn read(reader: &mut RingReader, at: usize) -> Vec<i64> {
+        let mut rec = Record::new(Level::Info, "", "");
+        let mut got = Vec::new();
+        if reader.start(at) {
+            while reader.take(at, &mut rec) {
+                match rec.fields.as_slice() {
+                    [(k, Value::Int(i))] if k == "i" => got.push(*i),
+                    other => panic!("unexpected fields {other:?}"),
+                }
+            }
+            reader.release(at);
+        }
+        got
+    }
+
     #[test]
     fn a_full_ring_doubles_up_to_the_limit_then_refuses() {
         let rings = Arc::new(Rings::for_queue(1024)); // at most 256 KiB
         let message = "m".repeat(1000);
-        let queued = std::thread::scope(|s| s.spawn(|| fill(&rings, &message)).join().unwrap());
+        let published = std::thread::scope(|s| s.spawn(|| fill(&rings, &message)).join().unwrap());
         assert_eq!(ring_caps(&rings), [64 << 10, 128 << 10, 256 << 10]);
-        // Each ring took entries until a whole entry_max no longer fit.
-        let per = HEADER + (4 + "fill".len()) + (4 + message.len());
-        let fits = |cap: usize| (cap - 4096) / per + 1;
-        assert_eq!(queued, fits(64 << 10) + fits(128 << 10) + fits(256 << 10));
+        // Each ring took entries, one per line-aligned slot, until a whole
+        // entry_max no longer fit.
+        let per = line_up((HEADER + (4 + 1) + (4 + message.len()) + (1 + 4 + 1 + 8)) as u64);
+        assert_eq!(per, 1088);
+        let fits = |cap: u64| (cap - 4096) / per + 1;
+        assert_eq!(
+            published as u64,
+            fits(64 << 10) + fits(128 << 10) + fits(256 << 10)
+        );
+    }
+
+    #[test]
+    fn a_ring_is_full_until_the_reader_releases_space() {
+        let rings = Arc::new(Rings::for_queue(64)); // one ring of 64 KiB
+        let mut reader = RingReader::new(rings.clone());
+        assert!(!full(&rings));
+        let published = fill(&rings, &"m".repeat(1000));
+        assert!(full(&rings));
+        reader.refresh();
+        assert!(reader.start(0));
+        let mut rec = Record::new(Level::Info, "", "");
+        // The next entry wraps to the ring's start and needs entry_max
+        // (4 KiB) there: four 1,088-byte entries.
+        for _ in 0..3 {
+            assert!(reader.take(0, &mut rec));
+        }
+        reader.release(0);
+        assert!(full(&rings));
+        assert!(reader.take(0, &mut rec));
+        assert!(full(&rings), "space comes back only on release");
+        reader.release(0);
+        assert!(!full(&rings));
+        assert_eq!(ring_caps(&rings), [64 << 10]);
+        assert_eq!(published, 57);
     }
 
     #[test]
@@ -718,29 +1192,27 @@ mod tests {
             ..Context::default()
         });
         let time = UNIX_EPOCH + Duration::from_nanos(1_796_126_400_123_456_789);
-        let mut queued = Vec::new();
         for (i, bound) in [true, true, false].into_iter().enumerate() {
             context::set_current(bound.then(|| ctx.clone()));
-            let mut w = Writing::open(&rings, time, Level::Error).unwrap();
+            let mut w = ready(Writing::open(&rings, nanos_of(time), Level::Error));
             assert!(w.names("app", &format!("m{i}")));
             assert!(w.field("s", Scalar::Str("v")));
             assert!(w.field("n", Scalar::Int(-1)));
             assert!(w.object(r#"{"o":1}"#));
-            w.finish(true, |p| {
-                queued.push(p);
-                Ok::<_, ()>(true)
-            })
-            .unwrap();
+            assert!(w.finish(true, &rings));
         }
         context::clear_current();
         // The lane let go of it when the context was cleared, and the
         // first entry carries a copy without the correlation id (`strip`).
         assert_eq!(Arc::strong_count(&ctx), 1);
+        let mut reader = RingReader::new(rings.clone());
+        reader.refresh();
+        assert_eq!(reader.pending(), 3);
+        assert!(reader.start(0));
         let mut rec = Record::new(Level::Info, "", "");
         let mut seen = Vec::new();
-        for (i, p) in queued.into_iter().enumerate() {
-            // SAFETY: each entry was queued above and is decoded once, in order.
-            unsafe { unpack(p, &mut rec) };
+        for i in 0..3 {
+            assert!(reader.take(0, &mut rec));
             assert_eq!((rec.time, rec.level), (time, Level::Error));
             assert_eq!(
                 (rec.logger.as_str(), rec.message.clone()),
@@ -755,51 +1227,116 @@ mod tests {
             );
             assert_eq!(rec.raw_fields.as_deref(), Some(r#"{"o":1}"#));
             seen.push(rec.context.as_ref().map(|c| c.correlation_id.clone()));
+            assert_eq!(reader.pending(), 2 - i as u64);
         }
+        assert!(!reader.take(0, &mut rec));
         assert_eq!(seen, [Some(None), Some(None), None]);
     }
 
     #[test]
     fn rings_of_exited_threads_go_once_their_entries_are_decoded() {
         let rings = Arc::new(Rings::for_queue(4096));
-        let mut queued = Vec::new();
-        for _ in 0..3 {
+        for t in 0..3 {
             let r = rings.clone();
-            let p = std::thread::spawn(move || {
-                let mut w = Writing::open(&r, UNIX_EPOCH, Level::Info).unwrap();
-                assert!(w.names("t", "m"));
-                let mut out = None;
-                w.finish(false, |p| {
-                    out = Some(p);
+            std::thread::spawn(move || assert!(publish(&r, "m", t)))
+                .join()
+                .unwrap();
+        }
+        let mut reader = RingReader::new(rings.clone());
+        reader.refresh();
+        reader.prune();
+        assert_eq!(ring_caps(&rings).len(), 3, "entries still published");
+        assert_eq!(
+            (read(&mut reader, 0), read(&mut reader, 1)),
+            (vec![0], vec![1])
+        );
+        reader.prune();
+        assert_eq!((ring_caps(&rings).len(), reader.len()), (1, 1));
+        assert_eq!(read(&mut reader, 0), [2]);
+        reader.prune();
+        assert!(ring_caps(&rings).is_empty());
+    }
+
+    #[test]
+    fn an_entry_waits_for_the_detours_its_thread_queued_before_it() {
+        let rings = Arc::new(Rings::for_queue(4096));
+        let mut reader = RingReader::new(rings.clone());
+        assert!(publish(&rings, "m", 1));
+        let mut detoured = None;
+        let queued = detour(&rings, |ring| {
+            detoured = ring;
+            Ok::<_, ()>(true)
+        });
+        assert_eq!(queued, Ok(true));
+        // A detour the queue refused holds nothing back.
+        assert_eq!(detour(&rings, |_| Ok::<_, ()>(false)), Ok(false));
+        assert!(publish(&rings, "m", 2));
+        reader.refresh();
+        assert_eq!(read(&mut reader, 0), [1]);
+        assert_eq!(
+            read(&mut reader, 0),
+            [] as [i64; 0],
+            "2 waits for the detour"
+        );
+        reader.detour_written(&detoured.unwrap());
+        assert_eq!(read(&mut reader, 0), [2]);
+    }
+
+    #[test]
+    fn a_grown_ring_is_read_once_the_one_before_is_done() {
+        let rings = Arc::new(Rings::for_queue(1024));
+        let mut reader = RingReader::new(rings.clone());
+        let message = "m".repeat(1000);
+        let mut i = 0;
+        let mut detoured = None;
+        while ring_caps(&rings).len() < 2 {
+            if i == 5 {
+                detour(&rings, |ring| {
+                    detoured = ring;
                     Ok::<_, ()>(true)
                 })
                 .unwrap();
-                out.unwrap()
-            })
-            .join()
-            .unwrap();
-            queued.push(p);
+            }
+            assert!(publish(&rings, &message, i));
+            i += 1;
         }
-        rings.prune();
-        assert_eq!(ring_caps(&rings).len(), 3, "entries still queued");
-        let mut rec = Record::new(Level::Info, "", "");
-        let last = queued.pop().unwrap();
-        for p in queued {
-            // SAFETY: queued above, decoded once.
-            unsafe { unpack(p, &mut rec) };
-        }
-        rings.prune();
-        assert_eq!(ring_caps(&rings).len(), 1);
-        // SAFETY: as above.
-        unsafe { unpack(last, &mut rec) };
-        rings.prune();
-        assert!(ring_caps(&rings).is_empty());
+        // Entry `i - 1` went to the new ring, after all of the old one's.
+        reader.refresh();
+        assert_eq!(read(&mut reader, 1), [] as [i64; 0]);
+        assert_eq!(read(&mut reader, 0), (0..5).collect::<Vec<_>>());
+        assert_eq!(read(&mut reader, 1), [] as [i64; 0], "the detour first");
+        reader.detour_written(&detoured.unwrap());
+        assert_eq!(
+            read(&mut reader, 1),
+            [] as [i64; 0],
+            "the old ring's rest first"
+        );
+        assert_eq!(read(&mut reader, 0), (5..i - 1).collect::<Vec<_>>());
+        assert_eq!(read(&mut reader, 1), [i - 1]);
+    }
+
+    #[test]
+    fn nothing_is_published_once_the_logger_is_closed() {
+        let rings = Arc::new(Rings::for_queue(4096));
+        let mut reader = RingReader::new(rings.clone());
+        let mut w = ready(Writing::open(&rings, 0, Level::Info));
+        assert!(w.names("t", "opened before the shutdown"));
+        rings.closed.store(true, SeqCst);
+        assert!(!w.finish(false, &rings));
+        assert!(!reader.any_publishing());
+        reader.refresh();
+        assert_eq!(reader.pending(), 0);
+        assert_eq!(read(&mut reader, 0), [] as [i64; 0]);
+        assert!(matches!(
+            Writing::open(&rings, 0, Level::Info),
+            Open::Refused
+        ));
     }
 
     #[test]
     fn a_field_that_does_not_fit_leaves_the_entry_as_it_was() {
         let rings = Arc::new(Rings::for_queue(4096));
-        let mut w = Writing::open(&rings, UNIX_EPOCH, Level::Info).unwrap();
+        let mut w = ready(Writing::open(&rings, 0, Level::Info));
         assert!(w.names("n", "m"));
         assert!(w.field("a", Scalar::Bool(true)));
         let before = w.len;
@@ -811,8 +1348,11 @@ mod tests {
         assert_eq!(rec.fields, [("a".to_owned(), Value::Bool(true))]);
         // A second capture on the same lane while one is open takes the
         // boxed way.
-        assert!(Writing::open(&rings, UNIX_EPOCH, Level::Info).is_none());
+        assert!(matches!(
+            Writing::open(&rings, 0, Level::Info),
+            Open::Refused
+        ));
         drop(w);
-        assert!(Writing::open(&rings, UNIX_EPOCH, Level::Info).is_some());
+        ready(Writing::open(&rings, 0, Level::Info));
     }
 }

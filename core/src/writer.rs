@@ -1,38 +1,43 @@
-//! The writer thread: pops batches from the queue, runs the stages
-//! (validation, masking) on each record, encodes once per profile, fans
-//! out to sinks, and hands each batch to the OS in one write per sink.
+//! The writer thread: takes records from the callers' rings and batches
+//! from the channel, runs the stages (validation, masking) on each record,
+//! encodes once per profile, fans out to sinks, and hands each batch to
+//! the OS in one write per sink.
 
 use crate::encode::Encoder;
 use crate::level::Level;
 use crate::logger::{Chunk, CHUNK};
 use crate::metrics::{Counters, SinkStats};
 use crate::record::{Record, Slots};
-use crate::ring::{self, Packed, Rings};
+use crate::ring::{Ring, RingReader};
 use crate::sink::{Losses, Sink};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
-use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Most records taken from the queue before sinks are flushed.
+/// Most records taken from the channel, and from each ring, before sinks
+/// are flushed.
 const BATCH: usize = 1024;
-/// Most time a record waits in the queue when the writer is idle.
+/// Most time a record waits when the writer is idle.
 const IDLE_NAP: Duration = Duration::from_micros(500);
-/// How long a writer that found the queue empty keeps napping (polling
-/// every `IDLE_NAP`) before it blocks on the queue. While it naps, records
-/// pile up into whole batches and a push wakes nobody: waking a blocked
+/// How long a writer that found nothing to do keeps napping (polling
+/// every `IDLE_NAP`) before it sleeps until woken. While it naps, records
+/// pile up into whole batches and a caller wakes nobody: waking a parked
 /// writer (a futex call, and on a virtual machine an interrupt to the
 /// other CPU) costs the caller several microseconds, which would land on
 /// the first record after every pause. A flush, a shutdown or a full
 /// queue does wake it (`Logger` unparks the thread).
 const LINGER: Duration = Duration::from_millis(50);
+/// Longest sleep: what a record waits at worst should its caller's
+/// wake-up slip past the writer's last look (see `RingReader::sleep`).
+const SLEEP: Duration = Duration::from_millis(100);
 /// Sink errors are reported on stderr at most once per this interval.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 pub(crate) enum Msg {
-    Record(Box<Record>),
-    /// An entry in a caller's ring (`Capture`).
-    Packed(Packed),
+    /// A record that did not travel in a ring: a detour, with its
+    /// thread's ring, whose earlier entries go first (`ring::detour`).
+    Record(Box<Record>, Option<Arc<Ring>>),
     /// Acknowledged once everything queued before it is written.
     Flush(Sender<()>),
     /// Drain, flush, acknowledge and stop.
@@ -81,7 +86,7 @@ pub(crate) struct Writer {
     pub returning: Chunk,
     /// Field slots for records whose fields are caller JSON.
     pub slots: Slots,
-    pub rings: Arc<Rings>,
+    pub rings: RingReader,
     /// The record ring entries are decoded into, reused for every one.
     pub unpacked: Option<Box<Record>>,
 }
@@ -108,40 +113,31 @@ impl Writer {
         let mut batch: Vec<Msg> = Vec::with_capacity(BATCH);
         let mut worked = Instant::now();
         loop {
-            let first = match self.rx.try_recv() {
-                Ok(msg) => msg,
-                Err(TryRecvError::Empty) if worked.elapsed() < LINGER => {
-                    std::thread::park_timeout(IDLE_NAP);
-                    continue;
-                }
-                Err(TryRecvError::Empty) => match self.rx.recv() {
-                    Ok(msg) => msg,
-                    Err(_) => return self.end_batch(&mut st),
-                },
-                Err(TryRecvError::Disconnected) => return self.end_batch(&mut st),
-            };
-            batch.push(first);
+            let mut disconnected = false;
             while batch.len() < BATCH {
                 match self.rx.try_recv() {
                     Ok(msg) => batch.push(msg),
-                    Err(_) => break,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        disconnected = true;
+                        break;
+                    }
                 }
             }
+            let mut busy = !batch.is_empty();
             let mut msgs = batch.drain(..);
             while let Some(msg) = msgs.next() {
                 // Records were filled on the callers' cores: start loading
                 // the record three ahead, what the one two ahead points to,
                 // and the strings of the next one's fields.
                 let ahead = msgs.as_slice();
-                match ahead.get(2) {
-                    Some(Msg::Record(r)) => prefetch::record(r),
-                    Some(Msg::Packed(p)) => prefetch::entry(p),
-                    _ => {}
+                if let Some(Msg::Record(r, _)) = ahead.get(2) {
+                    prefetch::record(r);
                 }
-                if let Some(Msg::Record(r)) = ahead.get(1) {
+                if let Some(Msg::Record(r, _)) = ahead.get(1) {
                     prefetch::contents(r);
                 }
-                if let Some(Msg::Record(r)) = ahead.first() {
+                if let Some(Msg::Record(r, _)) = ahead.first() {
                     prefetch::fields(r);
                 }
                 match msg {
@@ -157,8 +153,19 @@ impl Writer {
                     msg => self.take(msg, &mut st),
                 }
             }
-            self.end_batch(&mut st);
-            worked = Instant::now();
+            drop(msgs);
+            busy |= self.poll(BATCH, &mut st) > 0;
+            if busy {
+                self.end_batch(&mut st);
+                worked = Instant::now();
+            } else if disconnected {
+                return self.end_batch(&mut st);
+            } else if worked.elapsed() < LINGER {
+                std::thread::park_timeout(IDLE_NAP);
+            } else {
+                let rx = &self.rx;
+                self.rings.sleep(|| !rx.is_empty(), SLEEP);
+            }
         }
     }
 
@@ -166,9 +173,22 @@ impl Writer {
     /// acknowledged, as a flush is.
     fn take(&mut self, msg: Msg, st: &mut State) {
         match msg {
-            Msg::Record(rec) => self.process(rec, st),
-            Msg::Packed(p) => self.unpack(p, st),
+            Msg::Record(rec, ring) => {
+                // The entries its thread published before queuing it go
+                // first; those after it wait for it.
+                match ring.as_ref().and_then(|r| self.rings.position(r)) {
+                    Some(i) => self.drain_thread(i, st),
+                    None => {
+                        self.poll(usize::MAX, st);
+                    }
+                }
+                self.process(rec, st);
+                if let Some(ring) = ring {
+                    self.rings.detour_written(&ring);
+                }
+            }
             Msg::Flush(ack) | Msg::Shutdown(ack) => {
+                self.poll(usize::MAX, st);
                 self.end_batch(st);
                 self.sync_sinks(st, false);
                 let _ = ack.send(());
@@ -176,32 +196,64 @@ impl Writer {
         }
     }
 
-    /// Writes whatever callers still manage to push while shutting down,
-    /// until no caller is inside `log` any more.
-    fn drain_after_shutdown(&mut self, st: &mut State) {
-        loop {
-            match self.rx.try_recv() {
-                Ok(msg) => self.take(msg, st),
-                Err(TryRecvError::Empty) if self.inflight.load(Acquire) == 0 => break,
-                Err(TryRecvError::Empty) => std::thread::yield_now(),
-                Err(TryRecvError::Disconnected) => break,
-            }
-        }
-        self.end_batch(st);
+    /// Writes what every ring holds, at most `budget` entries of each.
+    fn poll(&mut self, budget: usize, st: &mut State) -> usize {
+        self.rings.refresh();
+        (0..self.rings.len())
+            .map(|i| self.drain(i, budget, st))
+            .sum()
     }
 
-    fn unpack(&mut self, p: Packed, st: &mut State) {
+    /// Writes ring `i`'s entries after those of the rings its thread used
+    /// before it.
+    fn drain_thread(&mut self, i: usize, st: &mut State) {
+        if let Some(prev) = self.rings.prev(i) {
+            self.drain_thread(prev, st);
+        }
+        self.drain(i, usize::MAX, st);
+    }
+
+    /// Writes up to `budget` of the entries ring `i` holds now.
+    fn drain(&mut self, i: usize, budget: usize, st: &mut State) -> usize {
+        if !self.rings.start(i) {
+            return 0;
+        }
         let mut rec = self
             .unpacked
             .take()
             .unwrap_or_else(|| Box::new(Record::new(Level::Info, "", "")));
-        // SAFETY: `p` came off the queue, which delivers each entry once
-        // and in the order its thread queued them.
-        unsafe { ring::unpack(p, &mut rec) };
-        rec.resolve_raw();
-        self.write(&mut rec, st);
-        rec.trim();
+        let mut n = 0;
+        while n < budget && self.rings.take(i, &mut rec) {
+            prefetch::entry(self.rings.upcoming(i));
+            rec.resolve_raw();
+            self.write(&mut rec, st);
+            rec.trim();
+            n += 1;
+        }
+        self.rings.release(i);
         self.unpacked = Some(rec);
+        n
+    }
+
+    /// Writes whatever callers still manage to publish or push while
+    /// shutting down, until no caller is inside a capture or a push any
+    /// more; those that come later see the logger closed.
+    fn drain_after_shutdown(&mut self, st: &mut State) {
+        loop {
+            let quiet = self.inflight.load(SeqCst) == 0 && !self.rings.any_publishing();
+            let mut n = self.poll(usize::MAX, st);
+            while let Ok(msg) = self.rx.try_recv() {
+                self.take(msg, st);
+                n += 1;
+            }
+            if quiet && n == 0 {
+                break;
+            }
+            if n == 0 {
+                std::thread::yield_now();
+            }
+        }
+        self.end_batch(st);
     }
 
     fn process(&mut self, mut rec: Box<Record>, st: &mut State) {
@@ -290,9 +342,8 @@ impl Writer {
         self.counters
             .written
             .fetch_add(std::mem::take(&mut st.written), Relaxed);
-        self.counters
-            .queue_depth
-            .store(self.rx.len() as u64, Relaxed);
+        let depth = self.rx.len() as u64 + self.rings.pending();
+        self.counters.queue_depth.store(depth, Relaxed);
         self.rings.prune();
     }
 }
@@ -339,8 +390,7 @@ mod prefetch {
     }
 
     /// The first lines of a ring entry.
-    pub fn entry(p: &crate::ring::Packed) {
-        let at = p.at();
+    pub fn entry(at: *const u8) {
         for off in (0..256).step_by(64) {
             line(at.wrapping_add(off));
         }

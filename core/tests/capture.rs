@@ -266,6 +266,79 @@ fn short_lived_threads_lose_nothing() {
 }
 
 #[test]
+fn byte_strings_are_checked_for_utf8_as_they_are_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let l = logger(&path, "");
+    let (mut c, bad) = l.capture_bytes(Level::Info, b"app", "d\u{e9}j\u{e0} vu".as_bytes());
+    assert!(!bad);
+    assert!(!c.text_bytes(b"ascii", b"plain", false));
+    assert!(!c.text_bytes("caf\u{e9}".as_bytes(), "cr\u{e8}me".as_bytes(), false));
+    assert!(c.text_bytes(b"bad\xff", b"v\xfe", false));
+    assert!(!c.text_bytes(b"j", br#"{"a":1}"#, true));
+    // Longer than an entry: the capture moves to a record, still checked.
+    let long = "\u{e9}".repeat(3000);
+    assert!(!c.text_bytes(b"long", long.as_bytes(), false));
+    assert!(c.text_bytes(b"after", b"x\xc3", false));
+    c.send().unwrap();
+    let (c, bad) = l.capture_bytes(Level::Info, b"app\xc3", b"m");
+    assert!(bad);
+    c.send().unwrap();
+    let (c, bad) = l.capture_bytes(Level::Debug, b"\xff", b"below the level");
+    assert!(!bad, "a filtered call checks nothing");
+    c.send().unwrap();
+    let out = text(&l, &path);
+    assert_eq!(out.len(), 2);
+    let v: serde_json::Value = serde_json::from_str(&out[0]).unwrap();
+    assert_eq!(v["message"], "d\u{e9}j\u{e0} vu");
+    assert_eq!(v["ascii"], "plain");
+    assert_eq!(v["caf\u{e9}"], "cr\u{e8}me");
+    assert_eq!(v["bad\u{fffd}"], "v\u{fffd}");
+    assert_eq!(v["j"], serde_json::json!({"a": 1}));
+    assert_eq!(v["long"], long.as_str());
+    assert_eq!(v["after"], "x\u{fffd}");
+    let v: serde_json::Value = serde_json::from_str(&out[1]).unwrap();
+    assert_eq!(v["logger"], "app\u{fffd}");
+}
+
+#[test]
+fn a_full_ring_under_block_waits_and_loses_nothing() {
+    // A queue of 64 caps each thread's ring at 64 KiB: about 300 of these
+    // entries, far fewer than a thread captures before the writer drains.
+    const PER: u64 = 40_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let l = logger(&path, r#","queue":{"capacity":64}"#);
+    std::thread::scope(|s| {
+        for t in 0..2u64 {
+            let l = &l;
+            s.spawn(move || {
+                for i in 0..PER {
+                    let mut c = l.capture(Level::Info, "load", &"x".repeat(200));
+                    c.uint("t", t);
+                    c.uint("i", i);
+                    c.send().unwrap();
+                }
+            });
+        }
+    });
+    let mut next = [0u64; 2];
+    let out = text(&l, &path);
+    for line in &out {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let t = v["t"].as_u64().unwrap() as usize;
+        assert_eq!(v["i"].as_u64().unwrap(), next[t], "thread {t} out of order");
+        next[t] += 1;
+    }
+    assert_eq!(next, [PER, PER]);
+    let m = l.metrics();
+    assert_eq!(
+        m.get("logfort_records_dropped_total", &[("reason", "queue_full")]),
+        0
+    );
+}
+
+#[test]
 fn drop_policy_counts_every_capture_it_drops() {
     const PRODUCED: u64 = 100_000;
     let dir = tempfile::tempdir().unwrap();

@@ -170,10 +170,19 @@ fn records_racing_shutdown_are_written_or_counted() {
                 s.spawn(move || {
                     let (mut ok, mut refused) = (0u64, 0u64);
                     for i in 0..200_000u64 {
-                        let rec = Record::new(Level::Info, "race", "m")
-                            .field("t", t)
-                            .field("i", i);
-                        match logger.log(rec) {
+                        // Boxed records and ring captures, in one order.
+                        let sent = if i % 3 == 0 {
+                            let rec = Record::new(Level::Info, "race", "m")
+                                .field("t", t)
+                                .field("i", i);
+                            logger.log(rec)
+                        } else {
+                            let mut c = logger.capture(Level::Info, "race", "m");
+                            c.uint("t", t);
+                            c.uint("i", i);
+                            c.send()
+                        };
+                        match sent {
                             Ok(()) => ok += 1,
                             Err(Error::Shutdown) => refused += 1,
                             Err(e) => panic!("{e}"),
@@ -192,7 +201,13 @@ fn records_racing_shutdown_are_written_or_counted() {
     });
     assert_eq!(written + refused, 800_000);
     assert!(written > 0 && refused > 0, "the shutdown fell mid-stream");
-    assert_eq!(lines(&path).len() as u64, written);
+    let mut next = [0u64; 4];
+    for v in lines(&path) {
+        let t = v["t"].as_u64().unwrap() as usize;
+        assert_eq!(v["i"].as_u64().unwrap(), next[t], "thread {t} out of order");
+        next[t] += 1;
+    }
+    assert_eq!(next.iter().sum::<u64>(), written);
     assert_eq!(
         logger
             .metrics()

@@ -77,6 +77,11 @@ int main(int argc, char **argv) {
   CHECK_STATUS(lf_log(logger, LF_ERROR, "c.bad", "bad \xff\xfe utf8", NULL), LF_INVALID_UTF8);
   CHECK_STATUS(lf_log(logger, LF_ERROR, "c.bad", "bad json", "{\"a\":"), LF_INVALID_JSON);
   CHECK_STATUS(lf_log(logger, LF_ERROR, "c.bad", "not an object", "[1,2]"), LF_INVALID_JSON);
+  lf_kv bad_utf8[] = {{.key = "k\xff", .kind = LF_STRING, .str = "v\xfe"},
+                      {.key = "caf\xc3\xa9", .kind = LF_STRING, .str = "cr\xc3\xa8me"}};
+  CHECK_STATUS(lf_log_kv(logger, LF_ERROR, "c.bad.kv", "m", bad_utf8, 2), LF_INVALID_UTF8);
+  lf_kv good_utf8[] = {{.key = "caf\xc3\xa9", .kind = LF_STRING, .str = "br\xc3\xbbl\xc3\xa9" "e"}};
+  CHECK_STATUS(lf_log_kv(logger, LF_INFO, "c.utf8", "d\xc3\xa9j\xc3\xa0 vu", good_utf8, 1), LF_OK);
   lf_kv bad_kind[] = {{.key = "k", .kind = 99}};
   CHECK_STATUS(lf_log_kv(logger, LF_INFO, "c", "m", bad_kind, 1), LF_INVALID_ARGUMENT);
   lf_kv null_key[] = {{.key = NULL, .kind = LF_NULL}};
@@ -98,16 +103,19 @@ int main(int argc, char **argv) {
 
   char *metrics = NULL;
   CHECK_STATUS(lf_metrics(logger, &metrics), LF_OK);
-  CHECK(metrics && strstr(metrics, "logfort_records_written_total 20005\n"), "metrics: %s", metrics ? metrics : "(null)");
+  CHECK(metrics && strstr(metrics, "logfort_records_written_total 20007\n"), "metrics: %s", metrics ? metrics : "(null)");
   lf_string_free(metrics);
   lf_string_free(NULL);
 
-  CHECK(count_lines(path, NULL) == THREADS * PER_THREAD + 5, "line count %ld", count_lines(path, NULL));
+  CHECK(count_lines(path, NULL) == THREADS * PER_THREAD + 7, "line count %ld", count_lines(path, NULL));
   CHECK(count_lines(path, "\"logger\":\"c.kv\"") == THREADS * PER_THREAD / 2, "kv lines");
   CHECK(count_lines(path, "\"correlation_id\":\"thread-") == THREADS * PER_THREAD, "correlation ids");
   CHECK(count_lines(path, "\"tags\":[\"a\",\"b\"],\"nothing\":null") == THREADS * PER_THREAD / 2, "typed fields");
   CHECK(count_lines(path, "\"message\":\"bad \xef\xbf\xbd\xef\xbf\xbd utf8\"") == 1, "lossy record");
   CHECK(count_lines(path, "\"fields\":\"{\\\"a\\\":\"") == 1, "invalid json kept as string");
+  CHECK(count_lines(path, "\"k\xef\xbf\xbd\":\"v\xef\xbf\xbd\",\"caf\xc3\xa9\":\"cr\xc3\xa8me\"") == 1, "lossy fields");
+  CHECK(count_lines(path, "\"message\":\"d\xc3\xa9j\xc3\xa0 vu\"") == 1, "UTF-8 message kept");
+  CHECK(count_lines(path, "\"caf\xc3\xa9\":\"br\xc3\xbbl\xc3\xa9" "e\"") == 1, "UTF-8 field kept");
   CHECK(count_lines(path, "\"correlation_id_rejected\":true,\"service\":\"c-test\",\"tenant\":\"acme\"") == 1, "hostile id replaced");
   CHECK(count_lines(path, "evil") == 0, "hostile id echoed");
 

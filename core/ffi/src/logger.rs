@@ -1,7 +1,7 @@
 //! Loggers: create, log, flush, free.
 
 use crate::status::{clear_error, fail, guard, lf_status, null_argument, set_error};
-use crate::strings::{owned, text};
+use crate::strings::{bytes, owned, text};
 use logfort_core::{Capture, Config, Level, Logger};
 use std::ffi::c_char;
 use std::time::Duration;
@@ -141,11 +141,9 @@ unsafe fn begin(
     if !l.enabled(level) {
         return Ok(None);
     }
-    // SAFETY: forwarded from the caller's contract.
-    let (name, bad_name) = unsafe { text(logger_name, "logger_name") }?;
-    // SAFETY: forwarded from the caller's contract.
-    let (msg, bad_msg) = unsafe { text(message, "message") }?;
-    Ok(Some((l.capture(level, &name, &msg), bad_name || bad_msg)))
+    // SAFETY: forwarded from the caller's contract (both checked above).
+    let (name, msg) = unsafe { (bytes(logger_name, "")?, bytes(message, "")?) };
+    Ok(Some(l.capture_bytes(level, name, msg)))
 }
 
 /// Turns the outcome of queueing a record into a status.
@@ -250,27 +248,24 @@ pub unsafe extern "C" fn lf_log_kv(
             unsafe { std::slice::from_raw_parts(fields, n) }
         };
         for (idx, kv) in kvs.iter().enumerate() {
+            if let 0 | 4 = kv.kind {
+                // SAFETY: forwarded from the caller's contract.
+                let pair = unsafe {
+                    bytes(kv.key, format_args!("fields[{idx}].key"))
+                        .and_then(|k| Ok((k, bytes(kv.str, format_args!("fields[{idx}].str"))?)))
+                };
+                match pair {
+                    Ok((key, value)) => lossy |= rec.text_bytes(key, value, kv.kind == 4),
+                    Err(s) => return s,
+                }
+                continue;
+            }
             // SAFETY: forwarded from the caller's contract.
             let (key, bad_key) = match unsafe { text(kv.key, format_args!("fields[{idx}].key")) } {
                 Ok(k) => k,
                 Err(s) => return s,
             };
-            let str_value = || {
-                // SAFETY: forwarded from the caller's contract.
-                unsafe { text(kv.str, format_args!("fields[{idx}].str")) }
-            };
             let bad_value = match kv.kind {
-                0 | 4 => match str_value() {
-                    Ok((s, bad)) => {
-                        if kv.kind == 0 {
-                            rec.str(&key, &s);
-                        } else {
-                            rec.json(&key, &s);
-                        }
-                        bad
-                    }
-                    Err(s) => return s,
-                },
                 1 => {
                     rec.int(&key, kv.i);
                     false

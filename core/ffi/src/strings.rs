@@ -30,6 +30,20 @@ pub(crate) unsafe fn text<'a>(
     Ok(utf8(bytes))
 }
 
+/// A borrowed C string's bytes, for the calls that check UTF-8 as they
+/// copy (`Logger::capture_bytes`). NULL is an error naming the argument.
+#[inline(always)]
+pub(crate) unsafe fn bytes<'a>(
+    p: *const c_char,
+    name: impl std::fmt::Display,
+) -> Result<&'a [u8], lf_status> {
+    if p.is_null() {
+        return Err(null_argument(name));
+    }
+    // SAFETY: the caller passes a NUL-terminated string valid for the call.
+    Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
 /// Text that is not ASCII: validated, or replaced where invalid.
 #[inline(never)]
 fn utf8(bytes: &[u8]) -> (Cow<'_, str>, bool) {
