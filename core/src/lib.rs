@@ -3,6 +3,7 @@
 //! them. Pure Rust; the bindings live elsewhere.
 
 pub mod audit;
+mod barrier;
 pub mod bytes;
 pub mod capture;
 pub mod chain;

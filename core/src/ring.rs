@@ -37,7 +37,9 @@ use parking_lot::Mutex;
 use std::alloc::Layout;
 use std::cell::{RefCell, UnsafeCell};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{
+    compiler_fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*,
+};
 use std::sync::{Arc, OnceLock, Weak};
 use std::thread::Thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -267,6 +269,10 @@ pub(crate) struct Rings {
     writer: OnceLock<Thread>,
     /// A `RingReader` was made.
     read: AtomicBool,
+    /// Callers order their flags with compiler fences only, and the
+    /// writer runs `barrier::heavy` for both sides; otherwise callers use
+    /// a locked instruction (see `Writing::finish`, `RingReader::sleep`).
+    light: bool,
 }
 
 impl Rings {
@@ -274,6 +280,10 @@ impl Rings {
     /// up to about 256 bytes per queue slot (1 MiB for a queue of 4,096),
     /// so a thread that logs a little holds little.
     pub fn for_queue(capacity: usize) -> Rings {
+        Rings::new(capacity, crate::barrier::available())
+    }
+
+    fn new(capacity: usize, light: bool) -> Rings {
         Rings {
             all: Mutex::new(Vec::new()),
             added: AtomicUsize::new(0),
@@ -284,6 +294,7 @@ impl Rings {
             sleeping: AtomicBool::new(false),
             writer: OnceLock::new(),
             read: AtomicBool::new(false),
+            light,
         }
     }
 
@@ -701,7 +712,13 @@ impl Writing {
         // With `closed`, a Dekker pair: either this capture sees the
         // shutdown, or the shutdown sees it publishing and waits for it.
         let publishing = &lane.ring.publishing.0;
-        publishing.swap(true, SeqCst);
+        if rings.light {
+            publishing.store(true, Relaxed);
+            // The writer's `barrier::heavy` orders the pair at runtime.
+            compiler_fence(SeqCst);
+        } else {
+            publishing.swap(true, SeqCst);
+        }
         if rings.closed.load(SeqCst) {
             publishing.store(false, Release);
             return false;
@@ -746,7 +763,8 @@ impl Writing {
         caller.count.store(lane.published, Relaxed);
         caller.written.store(end, Release);
         publishing.store(false, Release);
-        // No barrier before this load: see `RingReader::sleep`.
+        // Only a compiler fence before this load: see `RingReader::sleep`.
+        compiler_fence(SeqCst);
         rings.wake();
         true
     }
@@ -955,21 +973,25 @@ impl RingReader {
     /// `queued` says whether the channel holds anything; like the rings,
     /// it is looked at after the flag is set.
     ///
-    /// A caller reads `sleeping` after publishing with no barrier between
-    /// (a locked instruction on every capture costs more than the rest of
-    /// it), so its entry can become visible just after the writer's first
-    /// look. The writer looks again once any such store has left the
-    /// caller's store buffer, which takes far less than `SETTLE`; should
-    /// one still slip through, `timeout` bounds how long it waits.
+    /// A caller reads `sleeping` after publishing with no hardware barrier
+    /// between (a locked instruction on every capture costs more than the
+    /// rest of it). `barrier::heavy` supplies one: then either the caller
+    /// sees the flag, or the writer sees the entry. Without it, the writer
+    /// looks again once any such store has left the caller's store buffer,
+    /// which takes far less than `SETTLE`; should one still slip through,
+    /// `timeout` bounds how long it waits.
     pub fn sleep(&mut self, queued: impl Fn() -> bool, timeout: Duration) {
         const SETTLE: Duration = Duration::from_micros(20);
         self.rings.sleeping.store(true, SeqCst);
+        let settled = self.rings.light && crate::barrier::heavy();
         std::sync::atomic::fence(SeqCst);
         let idle = |r: &mut RingReader| !queued() && !r.news();
-        if idle(self) && {
-            std::thread::sleep(SETTLE);
-            idle(self)
-        } {
+        if idle(self)
+            && (settled || {
+                std::thread::sleep(SETTLE);
+                idle(self)
+            })
+        {
             std::thread::park_timeout(timeout);
         }
         self.rings.sleeping.store(false, SeqCst);
@@ -985,6 +1007,11 @@ impl RingReader {
     /// until none is (see `Writing::finish`).
     pub fn any_publishing(&mut self) -> bool {
         self.refresh();
+        if self.rings.light && !crate::barrier::heavy() {
+            // Not once it registered; should it happen, give callers'
+            // stores far longer than they take to become visible.
+            std::thread::sleep(Duration::from_millis(1));
+        }
         self.local.iter().any(|r| r.publishing.0.load(SeqCst))
     }
 
@@ -1317,20 +1344,45 @@ mod tests {
 
     #[test]
     fn nothing_is_published_once_the_logger_is_closed() {
-        let rings = Arc::new(Rings::for_queue(4096));
-        let mut reader = RingReader::new(rings.clone());
-        let mut w = ready(Writing::open(&rings, 0, Level::Info));
-        assert!(w.names("t", "opened before the shutdown"));
-        rings.closed.store(true, SeqCst);
-        assert!(!w.finish(false, &rings));
-        assert!(!reader.any_publishing());
-        reader.refresh();
-        assert_eq!(reader.pending(), 0);
-        assert_eq!(read(&mut reader, 0), [] as [i64; 0]);
-        assert!(matches!(
-            Writing::open(&rings, 0, Level::Info),
-            Open::Refused
-        ));
+        // With and without `barrier::heavy`.
+        for light in [crate::barrier::available(), false] {
+            let rings = Arc::new(Rings::new(4096, light));
+            let mut reader = RingReader::new(rings.clone());
+            let mut w = ready(Writing::open(&rings, 0, Level::Info));
+            assert!(w.names("t", "opened before the shutdown"));
+            rings.closed.store(true, SeqCst);
+            assert!(!w.finish(false, &rings));
+            assert!(!reader.any_publishing());
+            reader.refresh();
+            assert_eq!(reader.pending(), 0);
+            assert_eq!(read(&mut reader, 0), [] as [i64; 0]);
+            assert!(matches!(
+                Writing::open(&rings, 0, Level::Info),
+                Open::Refused
+            ));
+        }
+    }
+
+    #[test]
+    fn a_publish_wakes_a_sleeping_reader() {
+        for light in [crate::barrier::available(), false] {
+            let rings = Arc::new(Rings::new(4096, light));
+            let r = rings.clone();
+            let sleeper = std::thread::spawn(move || {
+                let mut reader = RingReader::new(r.clone());
+                r.set_writer(std::thread::current());
+                let start = std::time::Instant::now();
+                reader.sleep(|| false, Duration::from_secs(60));
+                start.elapsed()
+            });
+            while !rings.sleeping.load(SeqCst) {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            assert!(publish(&rings, "m", 1));
+            let slept = sleeper.join().unwrap();
+            assert!(slept < Duration::from_secs(30), "light {light}: {slept:?}");
+        }
     }
 
     #[test]
