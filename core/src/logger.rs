@@ -295,14 +295,12 @@ impl Logger {
     /// boxed and meets the channel's policy.
     #[inline]
     pub(crate) fn open_ring(&self, nanos: i64, level: Level) -> Option<Writing> {
-        let mut attempt = 0;
         loop {
             match Writing::open(&self.rings, nanos, level) {
                 Open::Ready(w) => return Some(w),
                 // A shut-down writer makes no more room.
                 Open::Full if self.overflow == Overflow::Block && !self.is_shut_down() => {
-                    backoff(attempt, &self.writer);
-                    attempt += 1;
+                    self.wait_for_ring();
                 }
                 Open::Full | Open::Refused => return None,
             }

@@ -342,6 +342,20 @@ struct Lane {
 }
 
 impl Lane {
+    fn new(owner: Weak<Rings>, ring: Arc<Ring>) -> Lane {
+        Lane {
+            owner,
+            ring,
+            head: 0,
+            published: 0,
+            released: 0,
+            // A new ring's writer side holds no context yet.
+            sent: None,
+            detours: 0,
+            busy: false,
+        }
+    }
+
     /// Where an entry of the largest size can start, if there is room.
     fn reserve(&mut self) -> Option<u64> {
         let (cap, max) = (self.ring.cap as u64, self.ring.entry_max() as u64);
@@ -356,17 +370,11 @@ impl Lane {
     }
 
     /// Moves to a larger ring; the old one goes once its entries are
-    /// decoded, and the new one is read only then.
+    /// decoded, and the new one is read only then. The old lane, dropped,
+    /// closes the old ring.
     fn grow(&mut self, rings: &Rings) {
         let bigger = rings.add(self.ring.cap * 2, Some(self.ring.clone()));
-        self.close();
-        self.ring = bigger;
-        self.head = 0;
-        self.published = 0;
-        self.released = 0;
-        self.detours = 0;
-        // The new ring's writer side holds no context yet.
-        self.sent = None;
+        *self = Lane::new(self.owner.clone(), bigger);
     }
 
     /// Tells the writer where the ring's entries and detours end.
@@ -403,16 +411,8 @@ fn lane(rings: &Arc<Rings>) -> Option<NonNull<Lane>> {
                 Some(at) => at,
                 None => {
                     lanes.retain(|l| l.busy || l.owner.strong_count() > 0);
-                    lanes.push(Box::new(Lane {
-                        owner: Arc::downgrade(rings),
-                        ring: rings.add(FIRST, None),
-                        head: 0,
-                        published: 0,
-                        released: 0,
-                        sent: None,
-                        detours: 0,
-                        busy: false,
-                    }));
+                    let ring = rings.add(FIRST, None);
+                    lanes.push(Box::new(Lane::new(Arc::downgrade(rings), ring)));
                     lanes.len() - 1
                 }
             };
@@ -522,6 +522,7 @@ impl Writing {
         w.at(8, &nanos.to_ne_bytes());
         Open::Ready(w)
     }
+
     fn at(&mut self, off: usize, bytes: &[u8]) {
         debug_assert!(off + bytes.len() <= self.max);
         // SAFETY: within the reserved `max` bytes at `buf`.
@@ -604,6 +605,7 @@ impl Writing {
     /// not UTF-8 or they do not fit.
     #[inline(always)]
     fn checked_pair(&mut self, lead: Option<u8>, a: &[u8], b: &[u8]) -> bool {
+        // `item`'s rollback, written out: its closure would not inline.
         let mark = self.len;
         let written = match (self.unchecked_text(lead, a), self.unchecked_text(None, b)) {
             (Some(false), Some(false)) => true,
