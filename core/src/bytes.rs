@@ -55,6 +55,16 @@ pub fn is_ascii(b: &[u8]) -> bool {
     or_words(b, 0, |w| w & 0x8080_8080_8080_8080) == 0
 }
 
+/// Bytes as text, invalid sequences replaced by U+FFFD; true when any
+/// were. Cold: callers check for ASCII first.
+#[cold]
+pub fn lossy(b: &[u8]) -> (std::borrow::Cow<'_, str>, bool) {
+    match std::str::from_utf8(b) {
+        Ok(s) => (std::borrow::Cow::Borrowed(s), false),
+        Err(_) => (String::from_utf8_lossy(b), true),
+    }
+}
+
 /// `a == b`. Up to 16 bytes the first and last words of each are
 /// compared (they overlap, covering every byte), with no call to `bcmp`.
 #[inline]

@@ -8,6 +8,7 @@
 //! one function. (`lf_log_kv` runs 1,448 instructions a call on the
 //! DESIGN.md workload, counted with callgrind `--toggle-collect=lf_log_kv`.)
 
+use crate::bytes::lossy;
 use crate::context::Context;
 use crate::error::Result;
 use crate::level::Level;
@@ -15,7 +16,6 @@ use crate::logger::Logger;
 use crate::record::{Exception, LogType, Record};
 use crate::ring::{self, Scalar, Writing};
 use crate::value::Value;
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -117,15 +117,6 @@ impl Logger {
             log_type: None,
             to,
         }
-    }
-}
-
-/// Bytes as text, invalid sequences replaced; true when any were.
-#[cold]
-fn lossy(b: &[u8]) -> (Cow<'_, str>, bool) {
-    match std::str::from_utf8(b) {
-        Ok(s) => (Cow::Borrowed(s), false),
-        Err(_) => (String::from_utf8_lossy(b), true),
     }
 }
 

@@ -13,11 +13,8 @@ pub(crate) unsafe fn text<'a>(
     p: *const c_char,
     name: impl std::fmt::Display,
 ) -> Result<(Cow<'a, str>, bool), lf_status> {
-    if p.is_null() {
-        return Err(null_argument(name));
-    }
-    // SAFETY: the caller passes a NUL-terminated string valid for the call.
-    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    // SAFETY: forwarded from the caller's contract.
+    let bytes = unsafe { bytes(p, name) }?;
     // Most strings are ASCII, which a word-at-a-time check settles faster
     // than full validation does for short text.
     if logfort_core::bytes::is_ascii(bytes) {
@@ -27,7 +24,7 @@ pub(crate) unsafe fn text<'a>(
             false,
         ));
     }
-    Ok(utf8(bytes))
+    Ok(logfort_core::bytes::lossy(bytes))
 }
 
 /// A borrowed C string's bytes, for the calls that check UTF-8 as they
@@ -42,15 +39,6 @@ pub(crate) unsafe fn bytes<'a>(
     }
     // SAFETY: the caller passes a NUL-terminated string valid for the call.
     Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
-}
-
-/// Text that is not ASCII: validated, or replaced where invalid.
-#[inline(never)]
-fn utf8(bytes: &[u8]) -> (Cow<'_, str>, bool) {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (Cow::Borrowed(s), false),
-        Err(_) => (String::from_utf8_lossy(bytes), true),
-    }
 }
 
 /// Hands a Rust string to C (interior NULs become spaces).
