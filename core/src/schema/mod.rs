@@ -32,7 +32,7 @@ pub mod builtin;
 pub mod naming;
 pub mod subset;
 
-use crate::bytes::key_hash;
+use crate::bytes::{eq, key_hash};
 use crate::config::doc::Section;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -259,18 +259,20 @@ impl Validator {
     fn check_view(&self, view: &View<'_>, errors: &mut Vec<String>) {
         let rec = view.rec;
         let get = |name: &str, h: u64| view.get(name, h);
-        self.run("base", &self.builtin.base, &get, errors);
+        let has = view.anywhere;
+        self.run("base", &self.builtin.base, has, &get, errors);
         if let Some(t) = rec.log_type {
             self.run(
                 t.as_str(),
                 &self.builtin.types[builtin::type_index(t)],
+                has,
                 &get,
                 errors,
             );
         }
         for c in &self.custom {
             if c.applies(rec) {
-                self.run(&c.name, &c.node, &get, errors);
+                self.run(&c.name, &c.node, has, &get, errors);
             }
         }
     }
@@ -279,10 +281,11 @@ impl Validator {
         &self,
         schema: &str,
         node: &Node,
-        get: &dyn Fn(&str, u64) -> Option<Seen<'a>>,
+        has: u64,
+        get: &impl Fn(&str, u64) -> Option<Seen<'a>>,
         errors: &mut Vec<String>,
     ) {
-        node.check_members("", get, &mut |field, rule| {
+        node.check_members("", has, get, &mut |field, rule| {
             if let Some(r) = self
                 .rules
                 .iter()
@@ -309,7 +312,7 @@ impl Validator {
 
 /// Most record fields whose name hashes are kept on the stack; a record
 /// with more is looked up by name alone.
-const INDEXED: usize = 32;
+const INDEXED: usize = 16;
 
 /// The record as validation sees it: each field as the output will show
 /// it — the record's level, logger, message and type; the id slots
@@ -322,6 +325,10 @@ struct View<'a> {
     /// Bit `h % 64` of every field's name hash: most names a schema
     /// asks for are absent, and this settles it without a scan.
     present: u64,
+    /// `present` with the bits of every other name the record has (its
+    /// own members, the context's ids and fields): a name whose bit is
+    /// clear is absent everywhere.
+    anywhere: u64,
 }
 
 const H_LEVEL: u64 = key_hash("level");
@@ -346,10 +353,33 @@ impl<'a> View<'a> {
         if rec.fields.len() > INDEXED {
             present = u64::MAX;
         }
+        let bit = |h: u64| 1u64 << (h % 64);
+        let mut anywhere = present | bit(H_LEVEL) | bit(H_LOGGER) | bit(H_MESSAGE);
+        if rec.log_type.is_some() {
+            anywhere |= bit(H_LOG_TYPE);
+        }
+        if let Some(c) = rec.context.as_deref() {
+            for (h, id) in [
+                (H_CORRELATION_ID, &c.correlation_id),
+                (H_REQUEST_ID, &c.request_id),
+                (H_TRACE_ID, &c.trace_id),
+                (H_SPAN_ID, &c.span_id),
+                (H_USER_ID, &c.user_id),
+                (H_SESSION_ID, &c.session_id),
+            ] {
+                if id.is_some() {
+                    anywhere |= bit(h);
+                }
+            }
+            for (k, _) in &c.fields {
+                anywhere |= bit(key_hash(k));
+            }
+        }
         View {
             rec,
             hashes,
             present,
+            anywhere,
         }
     }
 
@@ -361,6 +391,7 @@ impl<'a> View<'a> {
         }
     }
 
+    #[inline(always)]
     fn field(&self, name: &str, h: u64) -> Option<Seen<'a>> {
         let fields = &self.rec.fields;
         if self.present & (1 << (h % 64)) == 0 {
@@ -371,10 +402,11 @@ impl<'a> View<'a> {
         }
         (0..fields.len())
             .rev()
-            .find(|&i| self.hashes[i] == h && fields[i].0 == name)
+            .find(|&i| self.hashes[i] == h && eq(fields[i].0.as_bytes(), name.as_bytes()))
             .map(|i| Seen::Value(&fields[i].1))
     }
 
+    #[inline(always)]
     fn get(&self, name: &str, h: u64) -> Option<Seen<'a>> {
         let rec = self.rec;
         let ctx = rec.context.as_deref();

@@ -304,29 +304,39 @@ impl Node {
     /// Checks the members of an object (the record at the top level)
     /// through `get(name, key_hash(name))`; calls `report(path, rule)`
     /// per violation. Rules name the constraint, never the offending value.
-    pub fn check_members<'a>(
+    ///
+    /// `has` holds bit `key_hash(name) % 64` of every name `get` may find:
+    /// a name whose bit is clear is absent without a call.
+    pub fn check_members<'a, G>(
         &self,
         prefix: &str,
-        get: &dyn Fn(&str, u64) -> Option<Seen<'a>>,
+        has: u64,
+        get: &G,
         report: &mut dyn FnMut(String, String),
-    ) {
+    ) where
+        G: Fn(&str, u64) -> Option<Seen<'a>> + ?Sized,
+    {
+        let absent = |h: u64| has & (1 << (h % 64)) == 0;
         for (name, h) in self.required.iter().zip(&self.required_hashes) {
-            if get(name, *h).is_none() {
+            if absent(*h) || get(name, *h).is_none() {
                 report(join(prefix, name), "is required".to_owned());
             }
         }
         for ((name, child), h) in self.properties.iter().zip(&self.property_hashes) {
+            if absent(*h) {
+                continue;
+            }
             if let Some(v) = get(name, *h) {
                 child.check_value(prefix, name, v, report);
             }
         }
     }
 
-    fn check_value(
+    fn check_value<'v>(
         &self,
         prefix: &str,
         name: &str,
-        v: Seen<'_>,
+        v: Seen<'v>,
         report: &mut dyn FnMut(String, String),
     ) {
         let mut fail = |rule: String| report(join(prefix, name), rule);
@@ -370,7 +380,9 @@ impl Node {
         if let Seen::Value(obj @ Value::Object(_)) = v {
             if !self.required.is_empty() || !self.properties.is_empty() {
                 let path = join(prefix, name);
-                self.check_members(&path, &|k, _| obj.get(k).map(Seen::Value), report);
+                let get: &dyn Fn(&str, u64) -> Option<Seen<'v>> =
+                    &|k, _| obj.get(k).map(Seen::Value);
+                self.check_members(&path, u64::MAX, get, report);
             }
         }
     }

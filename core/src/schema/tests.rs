@@ -283,6 +283,46 @@ fn custom_schema_matches_log_type_and_sees_record_slots() {
 }
 
 #[test]
+fn names_only_the_context_holds_are_checked() {
+    // Absent names are skipped by a presence mask; every name the
+    // context supplies must still reach its rule.
+    let v = Validator::new(&config(
+        r#"{"schemas": {"ctx": {"required": ["request_id", "session_id", "tenant", "logger"],
+            "properties": {"trace_id": {"pattern": "^t-"}, "tenant": {"enum": ["acme"]}}}}}"#,
+    ));
+    let mut r = rec();
+    let in_ctx = |e: &String| e.ends_with("(ctx)") || e.ends_with("(base)");
+    let got: Vec<String> = errors(&v, &r).into_iter().filter(in_ctx).collect();
+    assert_eq!(
+        got,
+        [
+            "request_id: is required (ctx)",
+            "session_id: is required (ctx)",
+            "tenant: is required (ctx)",
+        ]
+    );
+    r.context = Some(Arc::new(Context {
+        request_id: Some("r-1".into()),
+        trace_id: Some("x-1".into()),
+        session_id: Some("s-1".into()),
+        fields: vec![
+            ("tenant".into(), Value::Str("other".into())),
+            ("duration_ms".into(), Value::Float(-2.0)),
+        ],
+        ..Context::default()
+    }));
+    let got: Vec<String> = errors(&v, &r).into_iter().filter(in_ctx).collect();
+    assert_eq!(
+        got,
+        [
+            "duration_ms: must be >= 0 (base)",
+            "tenant: must be one of acme (ctx)",
+            "trace_id: must match pattern ^t- (ctx)",
+        ]
+    );
+}
+
+#[test]
 fn bad_schema_configuration_is_named() {
     assert_eq!(
         config_err(r#"{"policy": "loud"}"#),
