@@ -57,37 +57,48 @@ fn quoted(out: &mut Vec<u8>, pre: &[u8], bytes: &[u8], post: &[u8]) {
 }
 
 /// A string with bytes to escape; out of line, so that the common case
-/// stays small where it is inlined. Room for the worst case (every byte
-/// `\u00XX`) is made a slice at a time, so runs and escapes are plain
-/// copies while a huge string never reserves six times its size.
+/// stays small where it is inlined. Eight bytes are read and stored per
+/// step, and only the bytes before an escape count: stores run ahead of
+/// the length by at most a word, so each slice reserves its worst case
+/// (every byte `\u00XX`) plus one word. Slices keep a huge string from
+/// reserving six times its size.
 #[inline(never)]
 fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const SLICE: usize = 4096;
     out.push(b'"');
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = (start + SLICE).min(bytes.len());
-        out.reserve((end - start) * 6);
+    for part in bytes.chunks(SLICE) {
+        let n = part.len();
+        out.reserve(n * 6 + 8);
         let mut len = out.len();
-        // SAFETY: at most six bytes are written per input byte of
-        // `start..end`, within what `reserve` made room for, and all are
-        // initialised before `set_len`.
+        let (src, at) = (part.as_ptr(), out.as_mut_ptr());
+        // SAFETY: with `i` bytes of `part` read, at most `6 * i` bytes
+        // were counted past the start, and every store writes at most
+        // eight bytes from `len`: all within the room `reserve` made.
+        // Reads stay within `part`. Bytes up to `len` are initialised
+        // before `set_len`.
         unsafe {
-            let at = out.as_mut_ptr();
-            let mut put = |part: &[u8]| {
-                crate::bytes::copy(part, at.add(len));
-                len += part.len();
-            };
-            while let Some(i) = next_escape(&bytes[..end], start) {
-                put(&bytes[start..i]);
-                let (seq, n) = escape_seq(bytes[i]);
-                put(&seq[..n]);
-                start = i + 1;
+            let mut i = 0;
+            while i < n {
+                if i + 8 <= n {
+                    std::ptr::copy_nonoverlapping(src.add(i), at.add(len), 8);
+                    let m = escape_mask(u64::from_le_bytes(*src.add(i).cast::<[u8; 8]>()));
+                    if m == 0 {
+                        (i, len) = (i + 8, len + 8);
+                        continue;
+                    }
+                    let clean = (m.trailing_zeros() / 8) as usize;
+                    (i, len) = (i + clean, len + clean);
+                } else if ESCAPE[part[i] as usize] == 0 {
+                    at.add(len).write(part[i]);
+                    (i, len) = (i + 1, len + 1);
+                    continue;
+                }
+                let (seq, k) = escape_seq(part[i]);
+                std::ptr::copy_nonoverlapping(seq.as_ptr(), at.add(len), 6);
+                (i, len) = (i + 1, len + k);
             }
-            put(&bytes[start..end]);
             out.set_len(len);
         }
-        start = end;
     }
     out.push(b'"');
 }
@@ -97,23 +108,6 @@ fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 #[inline]
 fn needs_escape(b: &[u8]) -> bool {
     crate::bytes::or_words(b, b'a', escape_mask) != 0
-}
-
-/// Position of the first byte at or after `from` that must be escaped,
-/// eight bytes at a time.
-#[inline]
-fn next_escape(b: &[u8], mut from: usize) -> Option<usize> {
-    while let Some(word) = b.get(from..from + 8) {
-        let m = escape_mask(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
-        if m != 0 {
-            return Some(from + (m.trailing_zeros() / 8) as usize);
-        }
-        from += 8;
-    }
-    b[from..]
-        .iter()
-        .position(|&c| ESCAPE[c as usize] != 0)
-        .map(|p| from + p)
 }
 
 /// The escape sequence for a byte that needs one, and its length.
@@ -151,7 +145,7 @@ fn escape_mask(w: u64) -> u64 {
 }
 
 /// Writes `"key":` preceded by a comma unless it is the first member.
-#[inline]
+#[inline(always)]
 pub fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
     let comma: &[u8] = if std::mem::take(first) { b"" } else { b"," };
     if needs_escape(k.as_bytes()) {
@@ -164,7 +158,7 @@ pub fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
 }
 
 /// Writes `"key":"value"` when there is a value.
-#[inline]
+#[inline(always)]
 pub fn opt(out: &mut Vec<u8>, first: &mut bool, k: &str, v: Option<&str>) {
     if let Some(v) = v {
         key(out, first, k);
