@@ -128,6 +128,14 @@ pub const fn key_hash(name: &str) -> u64 {
     h
 }
 
+/// The bit a name with hash `h` sets in a 64-bit presence mask: a clear
+/// bit proves the name absent without comparing names (a set one may be
+/// another name's).
+#[inline(always)]
+pub(crate) const fn hash_bit(h: u64) -> u64 {
+    1 << (h % 64)
+}
+
 /// Copies `src` to `dst`.
 ///
 /// # Safety

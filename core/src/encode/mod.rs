@@ -10,7 +10,7 @@ mod otel;
 mod text;
 pub mod write;
 
-use crate::bytes::key_hash;
+use crate::bytes::{hash_bit, key_hash};
 use crate::record::{Record, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -197,7 +197,7 @@ impl Scan {
             ids: [None; 4],
             simple: true,
         };
-        // Bit `h % 64` of each key seen: a repeat is compared only
+        // The `hash_bit` of each key seen: a repeat is compared only
         // when its bit was already set.
         let mut seen = 0u64;
         for (i, (k, _)) in rec.fields.iter().enumerate() {
@@ -208,7 +208,7 @@ impl Scan {
                     *slot = Some(i as u8);
                 }
             }
-            let bit = 1 << (h % 64);
+            let bit = hash_bit(h);
             let repeated = seen & bit != 0 && rec.fields[..i].iter().any(|(j, _)| j == k);
             if repeated || k.as_bytes().get(..6) == Some(b"field_") {
                 scan.simple = false;

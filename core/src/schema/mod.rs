@@ -32,7 +32,7 @@ pub mod builtin;
 pub mod naming;
 pub mod subset;
 
-use crate::bytes::{eq, key_hash};
+use crate::bytes::{eq, hash_bit, key_hash};
 use crate::config::doc::Section;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -322,7 +322,7 @@ const INDEXED: usize = 16;
 struct View<'a> {
     rec: &'a Record,
     hashes: [u64; INDEXED],
-    /// Bit `h % 64` of every field's name hash: most names a schema
+    /// The `hash_bit` of every field's name: most names a schema
     /// asks for are absent, and this settles it without a scan.
     present: u64,
     /// `present` with the bits of every other name the record has (its
@@ -348,15 +348,14 @@ impl<'a> View<'a> {
         let mut present = 0;
         for (h, (k, _)) in hashes.iter_mut().zip(&rec.fields) {
             *h = key_hash(k);
-            present |= 1 << (*h % 64);
+            present |= hash_bit(*h);
         }
         if rec.fields.len() > INDEXED {
             present = u64::MAX;
         }
-        let bit = |h: u64| 1u64 << (h % 64);
-        let mut anywhere = present | bit(H_LEVEL) | bit(H_LOGGER) | bit(H_MESSAGE);
+        let mut anywhere = present | hash_bit(H_LEVEL) | hash_bit(H_LOGGER) | hash_bit(H_MESSAGE);
         if rec.log_type.is_some() {
-            anywhere |= bit(H_LOG_TYPE);
+            anywhere |= hash_bit(H_LOG_TYPE);
         }
         if let Some(c) = rec.context.as_deref() {
             for (h, id) in [
@@ -368,11 +367,11 @@ impl<'a> View<'a> {
                 (H_SESSION_ID, &c.session_id),
             ] {
                 if id.is_some() {
-                    anywhere |= bit(h);
+                    anywhere |= hash_bit(h);
                 }
             }
             for (k, _) in &c.fields {
-                anywhere |= bit(key_hash(k));
+                anywhere |= hash_bit(key_hash(k));
             }
         }
         View {
@@ -394,7 +393,7 @@ impl<'a> View<'a> {
     #[inline(always)]
     fn field(&self, name: &str, h: u64) -> Option<Seen<'a>> {
         let fields = &self.rec.fields;
-        if self.present & (1 << (h % 64)) == 0 {
+        if self.present & hash_bit(h) == 0 {
             return None;
         }
         if fields.len() > INDEXED {

@@ -4,7 +4,7 @@
 //! configuration (bad schemas are configuration errors naming the key);
 //! checked on the writer thread against the record's values.
 
-use crate::bytes::key_hash;
+use crate::bytes::{hash_bit, key_hash};
 use crate::config::doc::Section;
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -305,8 +305,8 @@ impl Node {
     /// through `get(name, key_hash(name))`; calls `report(path, rule)`
     /// per violation. Rules name the constraint, never the offending value.
     ///
-    /// `has` holds bit `key_hash(name) % 64` of every name `get` may find:
-    /// a name whose bit is clear is absent without a call.
+    /// `has` holds the `hash_bit` of every name `get` may find: a name
+    /// whose bit is clear is absent without a call.
     pub fn check_members<'a, G>(
         &self,
         prefix: &str,
@@ -316,7 +316,7 @@ impl Node {
     ) where
         G: Fn(&str, u64) -> Option<Seen<'a>> + ?Sized,
     {
-        let absent = |h: u64| has & (1 << (h % 64)) == 0;
+        let absent = |h: u64| has & hash_bit(h) == 0;
         for (name, h) in self.required.iter().zip(&self.required_hashes) {
             if absent(*h) || get(name, *h).is_none() {
                 report(join(prefix, name), "is required".to_owned());
