@@ -63,6 +63,14 @@ pub struct Builtin {
     pub types: [Node; 4],
 }
 
+/// The record types, in `type_index` order.
+pub const TYPES: [LogType; 4] = [
+    LogType::Audit,
+    LogType::Security,
+    LogType::Performance,
+    LogType::Business,
+];
+
 pub fn type_index(t: LogType) -> usize {
     match t {
         LogType::Audit => 0,

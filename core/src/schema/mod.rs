@@ -30,19 +30,19 @@
 
 pub mod builtin;
 pub mod naming;
+mod plan;
 pub mod subset;
 
-use crate::bytes::{eq, hash_bit, key_hash};
 use crate::config::doc::Section;
-use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::metrics::{Report, Sample};
 use crate::record::{LogType, Record, Value};
 use crate::writer::Stage;
+use plan::{Finder, Plan, Plans, Step};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use subset::{Node, Seen};
+use subset::{Accepted, Node};
 
 /// What happens to a record that violates a schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,12 +223,7 @@ impl Validator {
             }));
         };
         add("base", &builtin.base);
-        for t in [
-            LogType::Audit,
-            LogType::Security,
-            LogType::Performance,
-            LogType::Business,
-        ] {
+        for t in builtin::TYPES {
             add(t.as_str(), &builtin.types[builtin::type_index(t)]);
         }
         for c in &config.schemas {
@@ -253,48 +248,116 @@ impl Validator {
     /// Appends one message per violation of every schema that applies,
     /// and counts each by schema and field.
     pub fn check(&self, rec: &Record, errors: &mut Vec<String>) {
-        self.check_view(&View::new(rec), errors);
+        let mut plan = Plan::default();
+        self.fill(rec, &mut plan);
+        self.run(&plan, rec, &mut Accepted::default(), errors);
     }
 
-    fn check_view(&self, view: &View<'_>, errors: &mut Vec<String>) {
-        let rec = view.rec;
-        let get = |name: &str, h: u64| view.get(name, h);
-        let has = view.anywhere;
-        self.run("base", &self.builtin.base, has, &get, errors);
-        if let Some(t) = rec.log_type {
-            self.run(
-                t.as_str(),
-                &self.builtin.types[builtin::type_index(t)],
-                has,
-                &get,
-                errors,
-            );
-        }
-        for c in &self.custom {
-            if c.applies(rec) {
-                self.run(&c.name, &c.node, has, &get, errors);
+    /// Schema `i`: 0 is `base`, 1 to 4 the built-in schemas of the
+    /// record types (`builtin::TYPES` order), then the custom ones.
+    fn schema(&self, i: u32) -> (&str, &Node) {
+        match i as usize {
+            0 => ("base", &self.builtin.base),
+            t @ 1..=4 => (builtin::TYPES[t - 1].as_str(), &self.builtin.types[t - 1]),
+            c => {
+                let c = &self.custom[c - 5];
+                (&c.name, &c.node)
             }
         }
     }
 
-    fn run<'a>(
-        &self,
-        schema: &str,
-        node: &Node,
-        has: u64,
-        get: &impl Fn(&str, u64) -> Option<Seen<'a>>,
-        errors: &mut Vec<String>,
-    ) {
-        node.check_members("", has, get, &mut |field, rule| {
-            if let Some(r) = self
-                .rules
+    /// Bit `i`: custom schema `i` applies to `rec`; `None` when there are
+    /// more custom schemas than the mask holds.
+    fn customs(&self, rec: &Record) -> Option<u64> {
+        (self.custom.len() <= 64).then(|| {
+            self.custom
                 .iter()
-                .find(|r| r.schema == schema && r.field == field)
-            {
-                r.count.fetch_add(1, Relaxed);
+                .enumerate()
+                .fold(0, |m, (i, c)| m | (c.applies(rec) as u64) << i)
+        })
+    }
+
+    /// Works out what validating a record of `rec`'s shape takes.
+    fn fill(&self, rec: &Record, plan: &mut Plan) {
+        let finder = Finder::new(rec);
+        let mut add = |schema: u32, node: &Node| {
+            for (required, (name, h)) in node.required_names().enumerate() {
+                if finder.locate(name, h).is_none() {
+                    let required = required as u32;
+                    plan.steps.push(Step::Missing { schema, required });
+                }
             }
-            errors.push(format!("{field}: {rule} ({schema})"));
-        });
+            for (property, (name, h)) in node.property_names().enumerate() {
+                if let Some(source) = finder.locate(name, h) {
+                    let property = property as u32;
+                    plan.steps.push(Step::Check {
+                        schema,
+                        property,
+                        source,
+                    });
+                }
+            }
+        };
+        add(0, &self.builtin.base);
+        if let Some(t) = rec.log_type {
+            let i = builtin::type_index(t);
+            add(1 + i as u32, &self.builtin.types[i]);
+        }
+        for (i, c) in self.custom.iter().enumerate() {
+            if c.applies(rec) {
+                add(5 + i as u32, &c.node);
+            }
+        }
+        if self.naming {
+            for (k, _) in &rec.fields {
+                if let Some((rule, suggestion)) = naming::advise(k) {
+                    let text = format!("{k}: use {suggestion} ({})", rule.as_str());
+                    plan.advice.push((rule, text));
+                }
+            }
+        }
+    }
+
+    /// Appends one message per violation the plan's checks find in `rec`.
+    fn run(&self, plan: &Plan, rec: &Record, accepted: &mut Accepted, errors: &mut Vec<String>) {
+        for step in &plan.steps {
+            match *step {
+                Step::Missing { schema, required } => {
+                    let (name, node) = self.schema(schema);
+                    let field = node.required[required as usize].clone();
+                    self.violation(name, field, "is required".to_owned(), errors);
+                }
+                Step::Check {
+                    schema,
+                    property,
+                    source,
+                } => {
+                    let Some(v) = plan::seen(rec, source) else {
+                        continue;
+                    };
+                    let (name, node) = self.schema(schema);
+                    let (field, child) = &node.properties[property as usize];
+                    if child.passes_at_a_glance(v) {
+                        continue;
+                    }
+                    child.check_value("", field, v, accepted, &mut |path, rule| {
+                        self.violation(name, path, rule, errors)
+                    });
+                }
+            }
+        }
+    }
+
+    /// Counts a violation by schema and field, and describes it.
+    fn violation(&self, schema: &str, field: String, rule: String, errors: &mut Vec<String>) {
+        if let Some(r) = self
+            .rules
+            .iter()
+            .find(|r| r.schema == schema && r.field == field)
+        {
+            r.count.fetch_add(1, Relaxed);
+        }
+        errors.push(format!("{field}: {rule} ({schema})"));
     }
 
     /// Under `strict`, on the caller: the record's violations as one error.
@@ -306,135 +369,6 @@ impl Validator {
         } else {
             self.dropped.fetch_add(1, Relaxed);
             Err(Error::Schema(errors.join("; ")))
-        }
-    }
-}
-
-/// Most record fields whose name hashes are kept on the stack; a record
-/// with more is looked up by name alone.
-const INDEXED: usize = 16;
-
-/// The record as validation sees it: each field as the output will show
-/// it — the record's level, logger, message and type; the id slots
-/// (context first, as encoders do); then the record's own fields (the
-/// last of a repeated name wins), then the context's user, session and
-/// bound fields.
-struct View<'a> {
-    rec: &'a Record,
-    hashes: [u64; INDEXED],
-    /// The `hash_bit` of every field's name: most names a schema
-    /// asks for are absent, and this settles it without a scan.
-    present: u64,
-    /// `present` with the bits of every other name the record has (its
-    /// own members, the context's ids and fields): a name whose bit is
-    /// clear is absent everywhere.
-    anywhere: u64,
-}
-
-const H_LEVEL: u64 = key_hash("level");
-const H_LOGGER: u64 = key_hash("logger");
-const H_MESSAGE: u64 = key_hash("message");
-const H_LOG_TYPE: u64 = key_hash("log_type");
-const H_CORRELATION_ID: u64 = key_hash("correlation_id");
-const H_REQUEST_ID: u64 = key_hash("request_id");
-const H_TRACE_ID: u64 = key_hash("trace_id");
-const H_SPAN_ID: u64 = key_hash("span_id");
-const H_USER_ID: u64 = key_hash("user_id");
-const H_SESSION_ID: u64 = key_hash("session_id");
-
-impl<'a> View<'a> {
-    fn new(rec: &'a Record) -> View<'a> {
-        let mut hashes = [0; INDEXED];
-        let mut present = 0;
-        for (h, (k, _)) in hashes.iter_mut().zip(&rec.fields) {
-            *h = key_hash(k);
-            present |= hash_bit(*h);
-        }
-        if rec.fields.len() > INDEXED {
-            present = u64::MAX;
-        }
-        let mut anywhere = present | hash_bit(H_LEVEL) | hash_bit(H_LOGGER) | hash_bit(H_MESSAGE);
-        if rec.log_type.is_some() {
-            anywhere |= hash_bit(H_LOG_TYPE);
-        }
-        if let Some(c) = rec.context.as_deref() {
-            for (h, id) in [
-                (H_CORRELATION_ID, &c.correlation_id),
-                (H_REQUEST_ID, &c.request_id),
-                (H_TRACE_ID, &c.trace_id),
-                (H_SPAN_ID, &c.span_id),
-                (H_USER_ID, &c.user_id),
-                (H_SESSION_ID, &c.session_id),
-            ] {
-                if id.is_some() {
-                    anywhere |= hash_bit(h);
-                }
-            }
-            for (k, _) in &c.fields {
-                anywhere |= hash_bit(key_hash(k));
-            }
-        }
-        View {
-            rec,
-            hashes,
-            present,
-            anywhere,
-        }
-    }
-
-    /// The name hash of field `i`.
-    fn hash(&self, i: usize) -> u64 {
-        match self.hashes.get(i) {
-            Some(h) if i < self.rec.fields.len() => *h,
-            _ => key_hash(&self.rec.fields[i].0),
-        }
-    }
-
-    #[inline(always)]
-    fn field(&self, name: &str, h: u64) -> Option<Seen<'a>> {
-        let fields = &self.rec.fields;
-        if self.present & hash_bit(h) == 0 {
-            return None;
-        }
-        if fields.len() > INDEXED {
-            return self.rec.get(name).map(Seen::Value);
-        }
-        (0..fields.len())
-            .rev()
-            .find(|&i| self.hashes[i] == h && eq(fields[i].0.as_bytes(), name.as_bytes()))
-            .map(|i| Seen::Value(&fields[i].1))
-    }
-
-    #[inline(always)]
-    fn get(&self, name: &str, h: u64) -> Option<Seen<'a>> {
-        let rec = self.rec;
-        let ctx = rec.context.as_deref();
-        let ctx_id = |id: fn(&'a Context) -> &'a Option<String>| {
-            ctx.and_then(|c| id(c).as_deref())
-                .map(Seen::Str)
-                .or_else(|| self.field(name, h))
-        };
-        match h {
-            H_LEVEL if name == "level" => Some(Seen::Str(rec.level.as_str())),
-            H_LOGGER if name == "logger" => Some(Seen::Str(&rec.logger)),
-            H_MESSAGE if name == "message" => Some(Seen::Str(&rec.message)),
-            H_LOG_TYPE if name == "log_type" => rec.log_type.map(|t| Seen::Str(t.as_str())),
-            H_CORRELATION_ID if name == "correlation_id" => ctx_id(|c| &c.correlation_id),
-            H_REQUEST_ID if name == "request_id" => ctx_id(|c| &c.request_id),
-            H_TRACE_ID if name == "trace_id" => ctx_id(|c| &c.trace_id),
-            H_SPAN_ID if name == "span_id" => ctx_id(|c| &c.span_id),
-            _ => self.field(name, h).or_else(|| {
-                let c = ctx?;
-                match h {
-                    H_USER_ID if name == "user_id" => c.user_id.as_deref().map(Seen::Str),
-                    H_SESSION_ID if name == "session_id" => c.session_id.as_deref().map(Seen::Str),
-                    _ => c
-                        .fields
-                        .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| Seen::Value(v)),
-                }
-            }),
         }
     }
 }
@@ -466,50 +400,22 @@ impl Report for Validator {
     }
 }
 
-/// Slots of the stage's cache of keys known to need no naming advice.
-const CLEAN_KEYS: usize = 256;
-
 /// The writer-thread stage: validation by policy, then naming advice.
 /// Under `strict` the logger already rejected violating records on the
 /// caller, so what arrives here is clean; where no caller can be told
 /// (the synchronous `Formatter`), `strict` annotates.
 pub struct SchemaStage {
     validator: Arc<Validator>,
-    /// Name hashes of keys already found to follow the conventions: the
-    /// same few keys recur in every record, so advice is mostly one
-    /// probe. (Two names sharing a 64-bit hash would share the verdict;
-    /// for advice that is an acceptable miss.)
-    clean: Box<[u64; CLEAN_KEYS]>,
+    plans: Plans,
+    accepted: Accepted,
 }
 
 impl SchemaStage {
     pub fn new(validator: Arc<Validator>) -> SchemaStage {
         SchemaStage {
             validator,
-            clean: Box::new([0; CLEAN_KEYS]),
-        }
-    }
-}
-
-/// Counts naming advice for the record's own keys and, when the
-/// configuration asks, lists it (as a `schema_advice` field, masked like
-/// any other).
-fn advise(clean: &mut [u64; CLEAN_KEYS], v: &Validator, view: &View<'_>, listed: &mut Vec<Value>) {
-    for (i, (k, _)) in view.rec.fields.iter().enumerate() {
-        let h = view.hash(i);
-        let slot = &mut clean[h as usize % CLEAN_KEYS];
-        if *slot == h && h != 0 {
-            continue;
-        }
-        match naming::advise(k) {
-            None => *slot = h,
-            Some((rule, suggestion)) => {
-                v.advice_counts[rule as usize].fetch_add(1, Relaxed);
-                if v.advice {
-                    let text = format!("{k}: use {suggestion} ({})", rule.as_str());
-                    listed.push(Value::Str(text));
-                }
-            }
+            plans: Plans::default(),
+            accepted: Accepted::default(),
         }
     }
 }
@@ -517,15 +423,19 @@ fn advise(clean: &mut [u64; CLEAN_KEYS], v: &Validator, view: &View<'_>, listed:
 impl Stage for SchemaStage {
     fn apply(&mut self, rec: &mut Record) -> bool {
         let v = &*self.validator;
+        let plan = self.plans.get(rec, v.customs(rec), |p| v.fill(rec, p));
         let mut errors = Vec::new();
+        if v.policy != Policy::Off {
+            v.run(plan, rec, &mut self.accepted, &mut errors);
+        }
+        // Naming advice is counted for every record with such a key, and
+        // listed (as a `schema_advice` field, masked like any other) only
+        // when the configuration asks.
         let mut listed = Vec::new();
-        {
-            let view = View::new(rec);
-            if v.policy != Policy::Off {
-                v.check_view(&view, &mut errors);
-            }
-            if v.naming {
-                advise(&mut self.clean, v, &view, &mut listed);
+        for (rule, text) in &plan.advice {
+            v.advice_counts[*rule as usize].fetch_add(1, Relaxed);
+            if v.advice {
+                listed.push(Value::Str(text.clone()));
             }
         }
         if v.policy == Policy::Drop && !errors.is_empty() {

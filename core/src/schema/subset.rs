@@ -4,13 +4,12 @@
 //! configuration (bad schemas are configuration errors naming the key);
 //! checked on the writer thread against the record's values.
 
-use crate::bytes::{hash_bit, key_hash};
+use crate::bytes::key_hash;
 use crate::config::doc::Section;
 use crate::error::{Error, Result};
 use crate::value::Value;
 use regex::Regex;
 use serde_json::Value as Json;
-use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -71,22 +70,18 @@ pub enum Format {
     Ipv6,
 }
 
+/// The string each format accepted last: a service logs the same few
+/// client addresses over and over, and comparing is cheaper than
+/// parsing. Kept by whoever checks record after record (the writer's
+/// stage); a one-off check starts from an empty one.
+#[derive(Debug, Default)]
+pub struct Accepted([String; 3]);
+
 impl Format {
-    /// Whether `s` has the format. A service logs the same few client
-    /// addresses over and over, so the last address each format accepted
-    /// on this thread is kept: comparing is cheaper than parsing.
-    fn check(self, s: &str) -> bool {
-        thread_local! {
-            static ACCEPTED: RefCell<[String; 3]> = const {
-                RefCell::new([String::new(), String::new(), String::new()])
-            };
-        }
-        let i = self as usize;
-        let seen = |a: &RefCell<[String; 3]>| {
-            let a = a.borrow();
-            !s.is_empty() && crate::bytes::eq(a[i].as_bytes(), s.as_bytes())
-        };
-        if ACCEPTED.try_with(seen).unwrap_or(false) {
+    /// Whether `s` has the format.
+    fn check(self, s: &str, accepted: &mut Accepted) -> bool {
+        let last = &mut accepted.0[self as usize];
+        if !s.is_empty() && crate::bytes::eq(last.as_bytes(), s.as_bytes()) {
             return true;
         }
         let ok = match self {
@@ -95,11 +90,7 @@ impl Format {
             Format::Ipv6 => s.parse::<Ipv6Addr>().is_ok(),
         };
         if ok {
-            let _ = ACCEPTED.try_with(|a| {
-                let last = &mut a.borrow_mut()[i];
-                last.clear();
-                last.push_str(s);
-            });
+            crate::bytes::assign(last, s);
         }
         ok
     }
@@ -140,6 +131,8 @@ pub struct Node {
     /// that looking a record's field up is mostly integer comparisons.
     required_hashes: Vec<u64>,
     property_hashes: Vec<u64>,
+    /// Only `type` constrains values (no other keyword is set).
+    plain: bool,
 }
 
 /// A value as validation sees it: a field's value, or a string the record
@@ -276,6 +269,14 @@ impl Node {
         }
         node.required_hashes = node.required.iter().map(|n| key_hash(n)).collect();
         node.property_hashes = node.properties.iter().map(|(n, _)| key_hash(n)).collect();
+        node.plain = node.enumeration.is_none()
+            && node.pattern.is_none()
+            && node.minimum.is_none()
+            && node.maximum.is_none()
+            && node.max_length.is_none()
+            && node.format.is_none()
+            && node.required.is_empty()
+            && node.properties.is_empty();
         Ok(node)
     }
 
@@ -301,42 +302,59 @@ impl Node {
         }
     }
 
-    /// Checks the members of an object (the record at the top level)
-    /// through `get(name, key_hash(name))`; calls `report(path, rule)`
-    /// per violation. Rules name the constraint, never the offending value.
-    ///
-    /// `has` holds the `hash_bit` of every name `get` may find: a name
-    /// whose bit is clear is absent without a call.
-    pub fn check_members<'a, G>(
+    /// The `required` names with their `key_hash`es, in order.
+    pub(super) fn required_names(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.required
+            .iter()
+            .map(String::as_str)
+            .zip(self.required_hashes.iter().copied())
+    }
+
+    /// The property names with their `key_hash`es, in order.
+    pub(super) fn property_names(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.properties
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .zip(self.property_hashes.iter().copied())
+    }
+
+    /// Whether `v` passes without a closer look: the schema constrains
+    /// only the type, and `v` has one of the types. False means "check".
+    #[inline]
+    pub(super) fn passes_at_a_glance(&self, v: Seen<'_>) -> bool {
+        self.plain && (self.types.is_empty() || self.types.iter().any(|k| v.is(*k)))
+    }
+
+    /// Checks the members of an object value through `get`; calls
+    /// `report(path, rule)` per violation. (The record itself is checked
+    /// through a `Plan`, which finds its members once per shape.)
+    fn check_members<'a>(
         &self,
         prefix: &str,
-        has: u64,
-        get: &G,
+        get: &dyn Fn(&str) -> Option<Seen<'a>>,
+        accepted: &mut Accepted,
         report: &mut dyn FnMut(String, String),
-    ) where
-        G: Fn(&str, u64) -> Option<Seen<'a>> + ?Sized,
-    {
-        let absent = |h: u64| has & hash_bit(h) == 0;
-        for (name, h) in self.required.iter().zip(&self.required_hashes) {
-            if absent(*h) || get(name, *h).is_none() {
+    ) {
+        for name in &self.required {
+            if get(name).is_none() {
                 report(join(prefix, name), "is required".to_owned());
             }
         }
-        for ((name, child), h) in self.properties.iter().zip(&self.property_hashes) {
-            if absent(*h) {
-                continue;
-            }
-            if let Some(v) = get(name, *h) {
-                child.check_value(prefix, name, v, report);
+        for (name, child) in &self.properties {
+            if let Some(v) = get(name) {
+                child.check_value(prefix, name, v, accepted, report);
             }
         }
     }
 
-    fn check_value<'v>(
+    /// Checks one value against this schema; calls `report(path, rule)`
+    /// per violation. Rules name the constraint, never the offending value.
+    pub(super) fn check_value<'v>(
         &self,
         prefix: &str,
         name: &str,
         v: Seen<'v>,
+        accepted: &mut Accepted,
         report: &mut dyn FnMut(String, String),
     ) {
         let mut fail = |rule: String| report(join(prefix, name), rule);
@@ -360,7 +378,7 @@ impl Node {
                 }
             }
             if let Some(f) = self.format {
-                if !f.check(s) {
+                if !f.check(s, accepted) {
                     fail(format!("must be {}", f.describe()));
                 }
             }
@@ -380,9 +398,8 @@ impl Node {
         if let Seen::Value(obj @ Value::Object(_)) = v {
             if !self.required.is_empty() || !self.properties.is_empty() {
                 let path = join(prefix, name);
-                let get: &dyn Fn(&str, u64) -> Option<Seen<'v>> =
-                    &|k, _| obj.get(k).map(Seen::Value);
-                self.check_members(&path, u64::MAX, get, report);
+                let get = &|k: &str| obj.get(k).map(Seen::Value);
+                self.check_members(&path, get, accepted, report);
             }
         }
     }

@@ -222,18 +222,28 @@ fn custom_schema_rules_and_messages() {
 
 #[test]
 fn each_format_remembers_only_what_it_accepted() {
-    // Each format keeps the last address it accepted on this thread; an
-    // address `ip` accepted must still fail `ipv4`, and a near miss of a
-    // remembered one must still fail.
-    let v = Validator::new(&config(
+    // The stage keeps the last address each format accepted; an address
+    // `ip` accepted must still fail `ipv4`, and a near miss of a
+    // remembered one must still fail. A one-off check remembers nothing
+    // and says the same.
+    let v = Arc::new(Validator::new(&config(
         r#"{"schemas": {"net": {"properties": {
             "any": {"format": "ip"}, "v4": {"format": "ipv4"}, "v6": {"format": "ipv6"}}}}}"#,
-    ));
-    let check = |field: &str, addr: &str| {
-        errors(&v, &rec().field(field, addr))
-            .into_iter()
-            .filter(|e| e.ends_with("(net)"))
-            .collect::<Vec<_>>()
+    )));
+    let mut stage = SchemaStage::new(v.clone());
+    let mut check = |field: &str, addr: &str| {
+        let mut r = rec().field(field, addr);
+        assert!(stage.apply(&mut r));
+        let net = |errors: Vec<String>| -> Vec<String> {
+            errors
+                .into_iter()
+                .filter(|e| e.ends_with("(net)"))
+                .collect()
+        };
+        let once = net(errors(&v, &r));
+        let staged = net(r.schema_errors);
+        assert_eq!(staged, once, "{field}={addr:?}");
+        staged
     };
     for _ in 0..2 {
         assert_eq!(check("any", "::1"), Vec::<String>::new());
@@ -474,4 +484,107 @@ fn enum_compares_json_values() {
             "{bad:?}"
         );
     }
+}
+
+#[test]
+fn a_planned_shape_still_checks_every_value() {
+    // The stage works out each shape once. Record after record, with new
+    // values, near-miss names, other contexts, types and loggers, and
+    // shapes alternating, it must report what a one-off check reports.
+    let v = Arc::new(Validator::new(&config(
+        r#"{"advice": true, "schemas": {"pay": {"match": {"logger": "app.pay"},
+            "required": ["amount"], "properties": {"amount": {"minimum": 0}}}}}"#,
+    )));
+    let ctx = |c: Context| Some(Arc::new(c));
+    let with_ctx = |mut r: Record, c: Context| {
+        r.context = ctx(c);
+        r
+    };
+    let corr = || Context {
+        correlation_id: Some("c-1".into()),
+        ..Context::default()
+    };
+    let pay = || Record::new(Level::Info, "app.pay", "paid");
+    let mut perf = rec().field("user_id", "u").field("duration_ms", 1.0);
+    perf.log_type = Some(LogType::Performance);
+    let cases: Vec<(Record, Vec<&str>)> = vec![
+        (
+            rec().field("user_id", "u").field("duration_ms", 1.0),
+            vec![],
+        ),
+        (
+            rec().field("user_id", 7).field("duration_ms", -1.0),
+            vec![
+                "duration_ms: must be >= 0 (base)",
+                "user_id: must be a string (base)",
+            ],
+        ),
+        // The same length and the same first and last bytes.
+        (
+            rec().field("user_id", "u").field("duration_xs", -1.0),
+            vec![],
+        ),
+        (
+            rec().field("usxr_id", 7).field("duration_ms", f64::NAN),
+            vec!["duration_ms: must be >= 0 (base)"],
+        ),
+        (
+            pay().field("user_id", "u").field("duration_ms", 1.0),
+            vec!["amount: is required (pay)"],
+        ),
+        (
+            pay().field("amount", -5).field("duration_ms", 1.0),
+            vec!["amount: must be >= 0 (pay)"],
+        ),
+        (
+            rec().field("correlation_id", 5),
+            vec!["correlation_id: must be a string (base)"],
+        ),
+        // The context's id is the one written, and it is a string.
+        (with_ctx(rec().field("correlation_id", 5), corr()), vec![]),
+        (
+            perf,
+            vec![
+                "operation: is required (performance)",
+                "success: is required (performance)",
+            ],
+        ),
+        (
+            with_ctx(
+                rec().field("user_id", "u").field("duration_ms", 1.0),
+                Context {
+                    fields: vec![("success".into(), Value::Str("yes".into()))],
+                    ..corr()
+                },
+            ),
+            vec!["success: must be a boolean (base)"],
+        ),
+    ];
+    let mut stage = SchemaStage::new(v.clone());
+    for round in 0..3 {
+        for (i, (r, want)) in cases.iter().enumerate() {
+            let mut staged = r.clone();
+            assert!(stage.apply(&mut staged));
+            assert_eq!(staged.schema_errors, *want, "round {round}, case {i}");
+            assert_eq!(errors(&v, r), *want, "round {round}, case {i}");
+        }
+    }
+    let mut advised = |r: Record| {
+        let mut r = r;
+        assert!(stage.apply(&mut r));
+        r.get("schema_advice").cloned()
+    };
+    for _ in 0..2 {
+        assert_eq!(advised(rec().field("user_id", "u")), None);
+        assert_eq!(
+            advised(rec().field("userId", "u")),
+            Some(Value::Array(vec![Value::Str(
+                "userId: use user_id (snake_case)".into()
+            )]))
+        );
+    }
+    assert_eq!(
+        metrics(&v).get("logfort_schema_advice_total", &[("rule", "snake_case")]),
+        2
+    );
 }

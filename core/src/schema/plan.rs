@@ -1,0 +1,322 @@
+//! Validation plans. Which names a record has, and where each is found,
+//! depends only on its shape: the names of its fields, the context ids
+//! and bound names it carries, its type, and the custom schemas its
+//! logger selects. A writer meets the same few shapes over and over, so
+//! each is worked out once, as the steps of a `Plan`, and validating a
+//! record of a known shape is only checking the values the steps point
+//! at. A plan is used only for a record whose shape compares equal, name
+//! by name, so it never stands in for another shape.
+
+use super::naming;
+use super::subset::Seen;
+use crate::bytes::{eq, hash_bit, key_hash};
+use crate::context::Context;
+use crate::record::{LogType, Record};
+
+/// Where a record holds the value of a name validation asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Source {
+    Level,
+    Logger,
+    Message,
+    LogType,
+    /// A context id, by its index in `IDS`.
+    Id(u8),
+    /// `fields[i]`.
+    Field(u32),
+    /// The context's bound field `i`.
+    Bound(u32),
+}
+
+/// One step of a plan: a required name the shape lacks, or a property's
+/// value to check. Schemas are numbered by `Validator::schema`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Step {
+    Missing {
+        schema: u32,
+        required: u32,
+    },
+    Check {
+        schema: u32,
+        property: u32,
+        source: Source,
+    },
+}
+
+/// The context ids validation sees, in the order of `Shape::ids` bits.
+const IDS: [&str; 6] = [
+    "correlation_id",
+    "request_id",
+    "trace_id",
+    "span_id",
+    "user_id",
+    "session_id",
+];
+
+fn id(c: &Context, i: u8) -> Option<&str> {
+    match i {
+        0 => c.correlation_id.as_deref(),
+        1 => c.request_id.as_deref(),
+        2 => c.trace_id.as_deref(),
+        3 => c.span_id.as_deref(),
+        4 => c.user_id.as_deref(),
+        5 => c.session_id.as_deref(),
+        _ => None,
+    }
+}
+
+/// Bit `i`: the record's context holds id `i`.
+fn ids_of(rec: &Record) -> u8 {
+    let Some(c) = rec.context.as_deref() else {
+        return 0;
+    };
+    (0..IDS.len() as u8).fold(0, |bits, i| bits | (id(c, i).is_some() as u8) << i)
+}
+
+fn bound(rec: &Record) -> &[(String, crate::value::Value)] {
+    rec.context.as_deref().map_or(&[], |c| &c.fields)
+}
+
+/// The value at `source`; `None` only when the record does not have the
+/// shape the source was found in.
+#[inline]
+pub(super) fn seen(rec: &Record, source: Source) -> Option<Seen<'_>> {
+    Some(match source {
+        Source::Level => Seen::Str(rec.level.as_str()),
+        Source::Logger => Seen::Str(&rec.logger),
+        Source::Message => Seen::Str(&rec.message),
+        Source::LogType => Seen::Str(rec.log_type?.as_str()),
+        Source::Id(i) => Seen::Str(id(rec.context.as_deref()?, i)?),
+        Source::Field(i) => Seen::Value(&rec.fields.get(i as usize)?.1),
+        Source::Bound(i) => Seen::Value(&bound(rec).get(i as usize)?.1),
+    })
+}
+
+/// Most record fields whose name hashes `Finder` keeps on the stack; a
+/// record with more is searched by name alone.
+const INDEXED: usize = 16;
+
+/// Finds where a record holds a name, as the output will show it: the
+/// record's level, logger, message and type; the id slots (context
+/// first, as encoders do); then the record's own fields (the last of a
+/// repeated name wins), then the context's user, session and bound
+/// fields.
+pub(super) struct Finder<'a> {
+    rec: &'a Record,
+    hashes: [u64; INDEXED],
+    /// The `hash_bit` of every field's name: most names a schema asks
+    /// for are absent, and this settles it without a scan.
+    present: u64,
+}
+
+const H_LEVEL: u64 = key_hash("level");
+const H_LOGGER: u64 = key_hash("logger");
+const H_MESSAGE: u64 = key_hash("message");
+const H_LOG_TYPE: u64 = key_hash("log_type");
+const H_IDS: [u64; 6] = [
+    key_hash(IDS[0]),
+    key_hash(IDS[1]),
+    key_hash(IDS[2]),
+    key_hash(IDS[3]),
+    key_hash(IDS[4]),
+    key_hash(IDS[5]),
+];
+
+impl<'a> Finder<'a> {
+    pub(super) fn new(rec: &'a Record) -> Finder<'a> {
+        let mut hashes = [0; INDEXED];
+        let mut present = 0;
+        for (h, (k, _)) in hashes.iter_mut().zip(&rec.fields) {
+            *h = key_hash(k);
+            present |= hash_bit(*h);
+        }
+        if rec.fields.len() > INDEXED {
+            present = u64::MAX;
+        }
+        Finder {
+            rec,
+            hashes,
+            present,
+        }
+    }
+
+    fn field(&self, name: &str, h: u64) -> Option<Source> {
+        let fields = &self.rec.fields;
+        if self.present & hash_bit(h) == 0 {
+            return None;
+        }
+        let at = if fields.len() > INDEXED {
+            fields.iter().rposition(|(k, _)| k == name)
+        } else {
+            (0..fields.len())
+                .rev()
+                .find(|&i| self.hashes[i] == h && eq(fields[i].0.as_bytes(), name.as_bytes()))
+        };
+        at.map(|i| Source::Field(i as u32))
+    }
+
+    /// Where the record holds `name` (whose `key_hash` is `h`), if it does.
+    pub(super) fn locate(&self, name: &str, h: u64) -> Option<Source> {
+        let rec = self.rec;
+        let ctx = rec.context.as_deref();
+        let ctx_id = |i: u8| ctx.and_then(|c| id(c, i)).map(|_| Source::Id(i));
+        let is = |k: usize| H_IDS[k] == h && IDS[k] == name;
+        match h {
+            H_LEVEL if name == "level" => Some(Source::Level),
+            H_LOGGER if name == "logger" => Some(Source::Logger),
+            H_MESSAGE if name == "message" => Some(Source::Message),
+            H_LOG_TYPE if name == "log_type" => rec.log_type.map(|_| Source::LogType),
+            _ => match (0..4).find(|&k| is(k)) {
+                Some(k) => ctx_id(k as u8).or_else(|| self.field(name, h)),
+                None => self.field(name, h).or_else(|| {
+                    if is(4) || is(5) {
+                        return ctx_id(if is(4) { 4 } else { 5 });
+                    }
+                    let at = bound(rec).iter().position(|(k, _)| k == name)?;
+                    Some(Source::Bound(at as u32))
+                }),
+            },
+        }
+    }
+}
+
+/// What a plan was worked out for.
+#[derive(Debug, Default)]
+struct Shape {
+    keys: Vec<String>,
+    ids: u8,
+    bound: Vec<String>,
+    log_type: Option<LogType>,
+    /// Bit `i`: custom schema `i` applies.
+    customs: u64,
+}
+
+impl Shape {
+    fn matches(&self, rec: &Record, ids: u8, customs: u64) -> bool {
+        let same = |mine: &[String], theirs: &[(String, crate::value::Value)]| {
+            mine.len() == theirs.len()
+                && mine
+                    .iter()
+                    .zip(theirs)
+                    .all(|(a, (b, _))| eq(a.as_bytes(), b.as_bytes()))
+        };
+        self.ids == ids
+            && self.customs == customs
+            && self.log_type == rec.log_type
+            && same(&self.keys, &rec.fields)
+            && same(&self.bound, bound(rec))
+    }
+
+    /// Becomes the shape of `rec`, reusing its strings' memory.
+    fn set(&mut self, rec: &Record, ids: u8, customs: u64) {
+        let copy = |mine: &mut Vec<String>, theirs: &[(String, crate::value::Value)]| {
+            mine.truncate(theirs.len());
+            for (i, (k, _)) in theirs.iter().enumerate() {
+                match mine.get_mut(i) {
+                    Some(m) => crate::bytes::assign(m, k),
+                    None => mine.push(k.clone()),
+                }
+            }
+        };
+        copy(&mut self.keys, &rec.fields);
+        copy(&mut self.bound, bound(rec));
+        self.ids = ids;
+        self.log_type = rec.log_type;
+        self.customs = customs;
+    }
+}
+
+/// A shape's validation, worked out once.
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    shape: Shape,
+    /// False until the plan is first filled.
+    filled: bool,
+    /// In report order: each schema's required names, then its
+    /// properties in name order; schemas in `Validator::schema` order.
+    pub steps: Vec<Step>,
+    /// Naming advice for the record's own keys, in field order: the rule
+    /// and the `schema_advice` text.
+    pub advice: Vec<(naming::Rule, String)>,
+}
+
+/// Plans kept per writer: direct-mapped by a cheap digest of the shape.
+const SLOTS: usize = 64;
+/// Records with more fields are planned afresh each time rather than
+/// kept (a plan copies every name).
+const MAX_KEPT_FIELDS: usize = 64;
+
+/// A writer's plans.
+pub(super) struct Plans {
+    slots: Vec<Plan>,
+    /// The slot used last, tried first: a busy writer mostly meets one
+    /// shape after another of the same kind.
+    last: usize,
+    /// For a record that is not kept: too many fields, or more custom
+    /// schemas than a shape's mask holds.
+    scratch: Plan,
+}
+
+impl Default for Plans {
+    fn default() -> Plans {
+        Plans {
+            slots: (0..SLOTS).map(|_| Plan::default()).collect(),
+            last: 0,
+            scratch: Plan::default(),
+        }
+    }
+}
+
+impl Plans {
+    /// The plan for `rec`'s shape: the one kept for it, or one worked out
+    /// now by `fill` (which is given the plan to fill, emptied).
+    /// `customs` is the mask of the custom schemas that apply, `None`
+    /// when there are too many for a mask.
+    pub(super) fn get(
+        &mut self,
+        rec: &Record,
+        customs: Option<u64>,
+        fill: impl FnOnce(&mut Plan),
+    ) -> &Plan {
+        let ids = ids_of(rec);
+        let plan = match customs {
+            Some(customs) if rec.fields.len() <= MAX_KEPT_FIELDS => {
+                let fits = |p: &Plan| p.filled && p.shape.matches(rec, ids, customs);
+                if fits(&self.slots[self.last]) {
+                    return &self.slots[self.last];
+                }
+                let i = digest(rec, ids, customs) % SLOTS;
+                self.last = i;
+                if fits(&self.slots[i]) {
+                    return &self.slots[i];
+                }
+                let plan = &mut self.slots[i];
+                plan.shape.set(rec, ids, customs);
+                plan
+            }
+            _ => &mut self.scratch,
+        };
+        plan.steps.clear();
+        plan.advice.clear();
+        fill(plan);
+        plan.filled = true;
+        plan
+    }
+}
+
+/// A cheap digest of a shape for picking its slot: each name's length
+/// and first and last bytes, the ids, the type and the custom mask.
+fn digest(rec: &Record, ids: u8, customs: u64) -> usize {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (ids as u64) << 8 ^ customs.rotate_left(16) ^ rec.fields.len() as u64;
+    if let Some(t) = rec.log_type {
+        h ^= (t as u64 + 1) << 32;
+    }
+    for (k, _) in &rec.fields {
+        let b = k.as_bytes();
+        let edges = b.first().map_or(0, |&f| f as u64) | b.last().map_or(0, |&l| (l as u64) << 8);
+        h = (h ^ edges ^ (b.len() as u64) << 16).wrapping_mul(K);
+    }
+    h = h.wrapping_add(bound(rec).len() as u64).wrapping_mul(K);
+    (h >> 32) as usize
+}
