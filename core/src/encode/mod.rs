@@ -10,7 +10,7 @@ mod otel;
 mod text;
 pub mod write;
 
-use crate::bytes::{hash_bit, key_hash};
+use crate::bytes::eq;
 use crate::record::{Record, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -136,7 +136,7 @@ const PROMOTED: &[&str] = SPECIAL.split_at(4).0;
 const RESERVED: &[&str] = SPECIAL.split_at(20).0;
 
 fn is_reserved(k: &str) -> bool {
-    special_index(k, key_hash(k)).is_some_and(|i| i < RESERVED.len())
+    special_index(k, slot_of(k.as_bytes())).is_some_and(|i| i < RESERVED.len())
 }
 
 /// The record as profiles see it: the id slots resolved, and the body
@@ -164,15 +164,29 @@ struct Scan {
 
 const SCANNED: usize = 16;
 
-/// `SPECIAL`'s names by `key_hash % 256`, plus one: a key whose slot
-/// is empty is plain without a comparison, and one whose slot is full
-/// is compared with that one name. (No two of the names share a slot;
-/// the build fails if an edit makes two do so.)
+/// A name's slot in `SPECIAL_SLOTS`, from its length and its first and
+/// last bytes: these tell every special name apart, so a key is placed
+/// without reading it whole.
+const fn slot_of(k: &[u8]) -> usize {
+    let [first, .., last] = k else {
+        return match k {
+            [only] => *only as usize,
+            _ => 0,
+        };
+    };
+    let x = k.len() as u64 | (*first as u64) << 8 | (*last as u64) << 16;
+    (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
+}
+
+/// `SPECIAL`'s names by `slot_of`, plus one: a key whose slot is empty
+/// is plain without a comparison, and one whose slot is full is compared
+/// with that one name. (No two of the names share a slot; the build
+/// fails if an edit makes two do so.)
 const SPECIAL_SLOTS: [u8; 256] = {
     let mut slots = [0u8; 256];
     let mut i = 0;
     while i < SPECIAL.len() {
-        let slot = (key_hash(SPECIAL[i]) % 256) as usize;
+        let slot = slot_of(SPECIAL[i].as_bytes());
         assert!(slots[slot] == 0, "two special names share a slot");
         slots[slot] = i as u8 + 1;
         i += 1;
@@ -180,10 +194,11 @@ const SPECIAL_SLOTS: [u8; 256] = {
     slots
 };
 
-/// The index in `SPECIAL` of `k`, whose name hash is `h`.
-fn special_index(k: &str, h: u64) -> Option<usize> {
-    let i = (SPECIAL_SLOTS[(h % 256) as usize] as usize).checked_sub(1)?;
-    (SPECIAL[i] == k).then_some(i)
+/// The index in `SPECIAL` of `k`, whose `slot_of` is `slot`.
+#[inline]
+fn special_index(k: &str, slot: usize) -> Option<usize> {
+    let i = (SPECIAL_SLOTS[slot] as usize).checked_sub(1)?;
+    eq(SPECIAL[i].as_bytes(), k.as_bytes()).then_some(i)
 }
 
 impl Scan {
@@ -197,18 +212,18 @@ impl Scan {
             ids: [None; 4],
             simple: true,
         };
-        // The `hash_bit` of each key seen: a repeat is compared only
-        // when its bit was already set.
+        // A bit per `slot_of` of each key seen: a repeat is compared
+        // only when its bit was already set.
         let mut seen = 0u64;
         for (i, (k, _)) in rec.fields.iter().enumerate() {
-            let h = key_hash(k);
-            if let Some(at) = special_index(k, h) {
+            let slot = slot_of(k.as_bytes());
+            if let Some(at) = special_index(k, slot) {
                 scan.special |= 1 << i;
-                if let Some(slot) = scan.ids.get_mut(at) {
-                    *slot = Some(i as u8);
+                if let Some(id) = scan.ids.get_mut(at) {
+                    *id = Some(i as u8);
                 }
             }
-            let bit = hash_bit(h);
+            let bit = 1 << (slot % 64);
             let repeated = seen & bit != 0 && rec.fields[..i].iter().any(|(j, _)| j == k);
             if repeated || k.as_bytes().get(..6) == Some(b"field_") {
                 scan.simple = false;

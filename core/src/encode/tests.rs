@@ -301,3 +301,33 @@ fn the_scanned_view_agrees_with_the_general_walk() {
         ["field_trace_id=5", "user_id=\"u-field\"", "plain=true"].map(String::from)
     );
 }
+
+#[test]
+fn every_special_name_is_found_and_near_misses_are_not() {
+    for (i, name) in SPECIAL.iter().enumerate() {
+        assert_eq!(
+            special_index(name, slot_of(name.as_bytes())),
+            Some(i),
+            "{name}"
+        );
+        // Same length, first and last bytes: the same slot, another name.
+        let mut near = name.as_bytes().to_vec();
+        let mid = near.len() / 2;
+        near[mid] = b'#';
+        let near = String::from_utf8(near).unwrap();
+        assert_eq!(
+            special_index(&near, slot_of(near.as_bytes())),
+            None,
+            "{near}"
+        );
+    }
+    for plain in ["", "x", "user", "levels", "msg", "api_key", "field_level"] {
+        assert_eq!(
+            special_index(plain, slot_of(plain.as_bytes())),
+            None,
+            "{plain}"
+        );
+    }
+    assert!(is_reserved("level") && is_reserved("schema_errors"));
+    assert!(!is_reserved("user_id") && !is_reserved("session_id"));
+}
