@@ -313,7 +313,21 @@ impl<'a> View<'a> {
                 simple
             }
         };
-        if simple {
+        let ctx_ids = self
+            .rec
+            .context
+            .as_deref()
+            .is_some_and(|c| c.user_id.is_some() || c.session_id.is_some());
+        if simple && self.scan.is_some() && !ctx_ids {
+            // The common record: its own fields only, in order.
+            for (i, (_, v)) in self.rec.fields.iter().enumerate() {
+                match self.field_entry(i) {
+                    Some((k, false)) => f(k, v),
+                    Some((k, true)) => f(&body_key(k), v),
+                    None => {}
+                }
+            }
+        } else if simple {
             self.walk(|k, b, special| {
                 if special {
                     emit(&body_key(k), b)
@@ -329,6 +343,7 @@ impl<'a> View<'a> {
 
     /// The body members with their keys as given, in order, each with
     /// whether its key may be special (reserved, or an id slot).
+    #[inline(always)]
     fn walk(&self, mut g: impl FnMut(&'a str, Body<'a>, bool)) {
         let rec = self.rec;
         let special = |i: usize| self.scan.is_none_or(|s| s.special(i));
@@ -354,16 +369,25 @@ impl<'a> View<'a> {
                 }
             }
         }
-        for (i, (k, v)) in rec.fields.iter().enumerate() {
-            if !special(i) {
-                g(k, Body::Val(v), false);
-                continue;
+        for (i, (_, v)) in rec.fields.iter().enumerate() {
+            if let Some((k, special)) = self.field_entry(i) {
+                g(k, Body::Val(v), special);
             }
-            if PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some() {
-                continue; // written in its slot
-            }
-            g(k, Body::Val(v), true);
         }
+    }
+
+    /// Field `i`'s key as the body has it before renaming, and whether
+    /// it may be special; `None` when the field is an id written in its
+    /// slot instead.
+    #[inline(always)]
+    fn field_entry(&self, i: usize) -> Option<(&'a str, bool)> {
+        let (k, v) = &self.rec.fields[i];
+        if self.scan.is_some_and(|s| !s.special(i)) {
+            return Some((k, false));
+        }
+        let in_slot =
+            PROMOTED.contains(&k.as_str()) && self.ctx_id(k).is_none() && v.as_str().is_some();
+        (!in_slot).then_some((k, true))
     }
 }
 

@@ -243,18 +243,38 @@ fn short_decimal(out: &mut Vec<u8>, f: f64) -> bool {
     if m as f64 / POW10[k] != a {
         return false;
     }
-    if f.is_sign_negative() {
-        out.push(b'-');
-    }
-    let unit = 10u64.pow(k as u32);
-    out.extend_from_slice(itoa::Buffer::new().format(m / unit).as_bytes());
-    out.push(b'.');
-    if k == 0 {
-        out.push(b'0');
-    } else {
-        // The fraction zero-padded: the digits of `unit + frac` after its 1.
-        let mut buf = itoa::Buffer::new();
-        out.extend_from_slice(&buf.format(m % unit + unit).as_bytes()[1..]);
+    // The digits of `m` with the point put `k` places from the right
+    // (after a `0.` and zeros when there are no more digits than places),
+    // written in place: one capacity check, no call per piece.
+    let mut digits = itoa::Buffer::new();
+    let d = digits.format(m).as_bytes();
+    let (int, frac): (&[u8], &[u8]) = match k {
+        0 => (d, b"0"),
+        _ if d.len() > k => d.split_at(d.len() - k),
+        _ => (b"0", d),
+    };
+    let zeros = k.saturating_sub(frac.len());
+    out.reserve(int.len() + frac.len() + zeros + 2);
+    // SAFETY: `reserve` made room for the sign, `int`, the point, the
+    // zeros and `frac`, the bytes written past `len`, which are then
+    // initialised.
+    unsafe {
+        let len = out.len();
+        let start = out.as_mut_ptr().add(len);
+        let mut at = start;
+        if f.is_sign_negative() {
+            at.write(b'-');
+            at = at.add(1);
+        }
+        crate::bytes::copy(int, at);
+        at = at.add(int.len());
+        at.write(b'.');
+        at = at.add(1);
+        crate::bytes::copy(&b"0000"[..zeros], at);
+        at = at.add(zeros);
+        crate::bytes::copy(frac, at);
+        at = at.add(frac.len());
+        out.set_len(len + at.offset_from(start) as usize);
     }
     true
 }
