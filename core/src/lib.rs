@@ -16,6 +16,7 @@ pub mod logger;
 pub mod mask;
 pub mod metrics;
 pub mod monitor;
+mod names;
 pub mod pipeline;
 pub mod record;
 mod ring;

@@ -520,3 +520,39 @@ fn remembered_texts_are_lent_to_the_record_and_taken_back() {
         assert_eq!(rec.message, masked);
     }
 }
+
+#[test]
+fn a_record_with_the_last_records_names_is_masked_by_name() {
+    // Records alternate between names that differ in one place; the
+    // sensitivity worked out for one set of names never stands in for
+    // the other, whatever the values are.
+    let m = Arc::new(masker("{}"));
+    assert!(m.is_sensitive_key("password") && !m.is_sensitive_key("passage_"));
+    let mut stage = MaskStage::new(m.clone());
+    for i in 0..4 {
+        for (second, masked) in [("password", true), ("password", true), ("passage_", false)] {
+            let value = if i % 2 == 0 {
+                Value::Str(format!("v{i}"))
+            } else {
+                Value::Int(i)
+            };
+            let mut rec = Record::new(Level::Info, "x", "m")
+                .field("user", "u")
+                .field(second, value.clone())
+                .field("note", "mail bob@example.com");
+            assert!(stage.apply(&mut rec));
+            let want = if masked {
+                Value::Str(MASK.into())
+            } else {
+                value
+            };
+            assert_eq!(rec.fields[1].1, want, "{second} {i}");
+            assert_eq!(rec.fields[0].1, Value::Str("u".into()));
+            assert_eq!(rec.fields[2].1, Value::Str("mail b***@example.com".into()));
+            stage.after(&mut rec);
+        }
+    }
+    stage.publish();
+    assert_eq!(m.count("sensitive_key"), 8);
+    assert_eq!(m.count("email"), 12);
+}

@@ -7,6 +7,7 @@ use super::Masker;
 use crate::bytes::key_hash;
 use crate::bytes::{assign, eq};
 use crate::context::Context;
+use crate::names::Names;
 use crate::record::Record;
 use crate::value::{Value, MAX_DEPTH};
 use std::borrow::Cow;
@@ -39,6 +40,12 @@ pub struct Memo {
     keys: Vec<Option<(u64, Box<str>, bool)>>,
     texts: Vec<Option<Text>>,
     clean_context: Option<Arc<Context>>,
+    /// The last record's field names when the detectors left every one
+    /// as it was, and which were sensitive (bit `i`: `fields[i]`'s): a
+    /// record with the same names needs no key lookups.
+    names: Names,
+    sensitive: u64,
+    names_known: bool,
     /// Texts lent to the record being masked: where, and which slot.
     lent: Vec<(Spot, usize)>,
     /// Counts per rule not yet added to the masker's counters (`publish`):
@@ -79,6 +86,9 @@ impl Memo {
             keys: vec![None; KEY_SLOTS],
             texts: (0..TEXT_SLOTS).map(|_| None).collect(),
             clean_context: None,
+            names: Names::default(),
+            sensitive: 0,
+            names_known: false,
             lent: Vec::new(),
             pending: Vec::new(),
         }
@@ -216,9 +226,7 @@ pub fn restore(rec: &mut Record, cache: &mut Memo) {
 
 pub fn record(m: &Masker, rec: &mut Record, cache: &mut Memo) {
     text(m, &mut rec.message, cache, Some(Spot::Message));
-    for (i, (k, v)) in rec.fields.iter_mut().enumerate() {
-        member(m, k, v, 0, cache, Some(Spot::Field(i)));
-    }
+    fields(m, &mut rec.fields, cache);
     if let Some(ctx) = &rec.context {
         let seen = cache
             .clean_context
@@ -255,6 +263,41 @@ fn members(m: &Masker, ms: &mut [(String, Value)], depth: usize, cache: &mut Mem
     changed
 }
 
+/// Most fields whose sensitivity `Memo::sensitive` holds.
+const KNOWN_FIELDS: usize = 64;
+
+/// A record's own fields. When they have the names the last record had
+/// (and the detectors changed none of those), which are sensitive is
+/// known without a lookup per name.
+fn fields(m: &Masker, fields: &mut [(String, Value)], cache: &mut Memo) {
+    if cache.names_known && cache.names.same(fields) {
+        let sensitive = cache.sensitive;
+        for (i, (_, v)) in fields.iter_mut().enumerate() {
+            under(
+                m,
+                v,
+                sensitive >> i & 1 != 0,
+                0,
+                cache,
+                Some(Spot::Field(i)),
+            );
+        }
+        return;
+    }
+    let (mut sensitive, mut kept) = (0u64, cache.enabled && fields.len() <= KNOWN_FIELDS);
+    for (i, (k, v)) in fields.iter_mut().enumerate() {
+        let (is, key_masked) = key(m, k, cache);
+        under(m, v, is, 0, cache, Some(Spot::Field(i)));
+        sensitive |= (is as u64) << (i % KNOWN_FIELDS);
+        kept &= !key_masked;
+    }
+    cache.names_known = kept;
+    if kept {
+        cache.names.set(fields);
+        cache.sensitive = sensitive;
+    }
+}
+
 /// `spot`: where `v` sits when it is a field's own value.
 fn member(
     m: &Masker,
@@ -264,40 +307,58 @@ fn member(
     cache: &mut Memo,
     spot: Option<Spot>,
 ) -> bool {
+    let (sensitive, key_masked) = key(m, k, cache);
+    under(m, v, sensitive, depth, cache, spot) | key_masked
+}
+
+/// Whether a member's key is sensitive, and whether the key itself held
+/// something the detectors masked (it is masked in place then).
+fn key(m: &Masker, k: &mut String, cache: &mut Memo) -> (bool, bool) {
     let h = key_hash(k);
-    let known = cache.get(h, k);
-    let sensitive = known.unwrap_or_else(|| m.is_sensitive_key(k));
-    let changed = if sensitive {
+    if let Some(sensitive) = cache.get(h, k) {
+        return (sensitive, false);
+    }
+    let sensitive = m.is_sensitive_key(k);
+    if string(m, k) {
+        return (sensitive, true);
+    }
+    if cache.enabled {
+        cache.put(h, k, sensitive);
+    }
+    (sensitive, false)
+}
+
+/// The value of a member whose key is `sensitive` or not: replaced whole,
+/// or masked where it holds something the detectors find.
+#[inline]
+fn under(
+    m: &Masker,
+    v: &mut Value,
+    sensitive: bool,
+    depth: usize,
+    cache: &mut Memo,
+    spot: Option<Spot>,
+) -> bool {
+    if sensitive {
         if v.as_str() == Some(MASK) {
-            false
-        } else {
-            match v {
-                Value::Str(s) => assign(s, MASK),
-                _ => *v = Value::Str(MASK.to_owned()),
-            }
-            if cache.enabled {
-                add_pending(&mut cache.pending, SENSITIVE_KEY, 1);
-            } else {
-                m.add(SENSITIVE_KEY, 1);
-            }
-            true
+            return false;
         }
+        match v {
+            Value::Str(s) => assign(s, MASK),
+            _ => *v = Value::Str(MASK.to_owned()),
+        }
+        if cache.enabled {
+            add_pending(&mut cache.pending, SENSITIVE_KEY, 1);
+        } else {
+            m.add(SENSITIVE_KEY, 1);
+        }
+        true
     } else if let Value::Str(s) = v {
         // Most values are strings: no call through the recursive walk.
         text(m, s, cache, spot)
     } else {
         value(m, v, depth, cache, spot)
-    };
-    if known.is_some() {
-        return changed;
     }
-    if string(m, k) {
-        return true;
-    }
-    if cache.enabled {
-        cache.put(h, k, sensitive);
-    }
-    changed
 }
 
 /// A value at `depth` (a field's own value is at 0). Structures deeper

@@ -11,6 +11,7 @@ use super::naming;
 use super::subset::Seen;
 use crate::bytes::{eq, hash_bit, key_hash};
 use crate::context::Context;
+use crate::names::Names;
 use crate::record::{LogType, Record};
 
 /// Where a record holds the value of a name validation asks for.
@@ -183,9 +184,9 @@ impl<'a> Finder<'a> {
 /// What a plan was worked out for.
 #[derive(Debug, Default)]
 struct Shape {
-    keys: Vec<String>,
+    keys: Names,
     ids: u8,
-    bound: Vec<String>,
+    bound: Names,
     log_type: Option<LogType>,
     /// Bit `i`: custom schema `i` applies.
     customs: u64,
@@ -193,33 +194,17 @@ struct Shape {
 
 impl Shape {
     fn matches(&self, rec: &Record, ids: u8, customs: u64) -> bool {
-        let same = |mine: &[String], theirs: &[(String, crate::value::Value)]| {
-            mine.len() == theirs.len()
-                && mine
-                    .iter()
-                    .zip(theirs)
-                    .all(|(a, (b, _))| eq(a.as_bytes(), b.as_bytes()))
-        };
         self.ids == ids
             && self.customs == customs
             && self.log_type == rec.log_type
-            && same(&self.keys, &rec.fields)
-            && same(&self.bound, bound(rec))
+            && self.keys.same(&rec.fields)
+            && self.bound.same(bound(rec))
     }
 
-    /// Becomes the shape of `rec`, reusing its strings' memory.
+    /// Becomes the shape of `rec`.
     fn set(&mut self, rec: &Record, ids: u8, customs: u64) {
-        let copy = |mine: &mut Vec<String>, theirs: &[(String, crate::value::Value)]| {
-            mine.truncate(theirs.len());
-            for (i, (k, _)) in theirs.iter().enumerate() {
-                match mine.get_mut(i) {
-                    Some(m) => crate::bytes::assign(m, k),
-                    None => mine.push(k.clone()),
-                }
-            }
-        };
-        copy(&mut self.keys, &rec.fields);
-        copy(&mut self.bound, bound(rec));
+        self.keys.set(&rec.fields);
+        self.bound.set(bound(rec));
         self.ids = ids;
         self.log_type = rec.log_type;
         self.customs = customs;
