@@ -27,7 +27,10 @@ static ESCAPE: [u8; 256] = {
 #[inline]
 pub fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    if needs_escape(bytes) {
+    // A long string is copied by `escaped` whatever it holds: a clean one
+    // costs it no more than a copy, and an escape found first by a
+    // separate check would have every byte read twice.
+    if bytes.len() > 16 || needs_escape(bytes) {
         escaped(out, bytes);
     } else {
         quoted(out, b"", bytes, b"");
@@ -56,30 +59,53 @@ fn quoted(out: &mut Vec<u8>, pre: &[u8], bytes: &[u8], post: &[u8]) {
     }
 }
 
-/// A string with bytes to escape; out of line, so that the common case
-/// stays small where it is inlined. Eight bytes are read and stored per
-/// step, and only the bytes before an escape count: stores run ahead of
-/// the length by at most a word, so each slice reserves its worst case
-/// (every byte `\u00XX`) plus one word. Slices keep a huge string from
-/// reserving six times its size.
+/// A string that may hold bytes to escape; out of line, so that the
+/// common case stays small where it is inlined. Sixteen bytes are read
+/// and stored per step (the last step reads the last sixteen again; a
+/// string under sixteen goes eight bytes, then one, at a time), and only the bytes before
+/// an escape count: stores run ahead of the length by at most sixteen
+/// bytes, so each slice reserves its worst case (every byte `\u00XX`)
+/// plus sixteen. Slices keep a huge string from reserving six times its
+/// size.
 #[inline(never)]
 fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const SLICE: usize = 4096;
     out.push(b'"');
     for part in bytes.chunks(SLICE) {
         let n = part.len();
-        out.reserve(n * 6 + 8);
+        out.reserve(n * 6 + 16);
         let mut len = out.len();
         let (src, at) = (part.as_ptr(), out.as_mut_ptr());
         // SAFETY: with `i` bytes of `part` read, at most `6 * i` bytes
         // were counted past the start, and every store writes at most
-        // eight bytes from `len`: all within the room `reserve` made.
+        // sixteen bytes from `len`: all within the room `reserve` made.
         // Reads stay within `part`. Bytes up to `len` are initialised
         // before `set_len`.
         unsafe {
             let mut i = 0;
             while i < n {
-                if i + 8 <= n {
+                if i + 16 <= n {
+                    std::ptr::copy_nonoverlapping(src.add(i), at.add(len), 16);
+                    let m = escape_bits16(src.add(i));
+                    if m == 0 {
+                        (i, len) = (i + 16, len + 16);
+                        continue;
+                    }
+                    let clean = m.trailing_zeros() as usize;
+                    (i, len) = (i + clean, len + clean);
+                } else if n >= 16 {
+                    // Under sixteen left: the last sixteen bytes are
+                    // checked, the bits of those already done shifted out.
+                    let rest = n - i;
+                    crate::bytes::copy(&part[i..], at.add(len));
+                    let m = escape_bits16(src.add(n - 16)) >> (16 - rest);
+                    if m == 0 {
+                        (i, len) = (n, len + rest);
+                        continue;
+                    }
+                    let clean = m.trailing_zeros() as usize;
+                    (i, len) = (i + clean, len + clean);
+                } else if i + 8 <= n {
                     std::ptr::copy_nonoverlapping(src.add(i), at.add(len), 8);
                     let m = escape_mask(u64::from_le_bytes(*src.add(i).cast::<[u8; 8]>()));
                     if m == 0 {
@@ -127,6 +153,41 @@ fn escape_seq(b: u8) -> ([u8; 6], usize) {
             ([b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b & 0xf)], 6)
         }
     }
+}
+
+/// Bit `i` set when byte `i` of the sixteen at `p` is a control
+/// character, `"` or `\\`: one compare per kind for all sixteen (SSE2,
+/// which every x86-64 processor has).
+///
+/// # Safety
+/// `p` is valid for sixteen bytes of reads.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn escape_bits16(p: *const u8) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the sixteen bytes; SSE2 is part of
+    // the x86-64 baseline, so the instructions are always there.
+    unsafe {
+        let x = _mm_loadu_si128(p.cast());
+        let is = |b: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(b as i8));
+        // Bytes up to 0x1f: those the unsigned maximum with 0x1f leaves at 0x1f.
+        let low = _mm_set1_epi8(0x1f);
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(x, low), low);
+        _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(is(b'"'), is(b'\\')))) as u32
+    }
+}
+
+/// `escape_bits16` by table, where SSE2 is not there.
+///
+/// # Safety
+/// `p` is valid for sixteen bytes of reads.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+unsafe fn escape_bits16(p: *const u8) -> u32 {
+    // SAFETY: the caller guarantees the sixteen bytes.
+    (0..16).fold(0, |m, i| {
+        m | ((ESCAPE[unsafe { *p.add(i) } as usize] != 0) as u32) << i
+    })
 }
 
 /// High bit set in each byte of `w` that is a control character, `"` or
@@ -493,7 +554,7 @@ mod tests {
     #[test]
     fn escapes_are_found_at_every_offset_of_the_word_scan() {
         for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', 'é', '/'] {
-            for len in 0..24 {
+            for len in 0..40 {
                 for at in 0..=len {
                     let mut input = "a".repeat(len);
                     input.insert(at, special);
@@ -512,7 +573,7 @@ mod tests {
         // The quick check reads overlapping words and, below four bytes,
         // three sampled bytes: each must still see every position.
         for b in 0u8..0x80 {
-            for len in 1..20 {
+            for len in 1..40 {
                 for at in 0..len {
                     let mut input = vec![b'x'; len];
                     input[at] = b;
@@ -523,6 +584,20 @@ mod tests {
                         "{input:?}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_sixteen_byte_check_flags_exactly_the_bytes_to_escape() {
+        for b in 0..=255u8 {
+            for at in 0..16 {
+                let mut block = [b'a'; 16];
+                block[at] = b;
+                // SAFETY: sixteen bytes.
+                let got = unsafe { escape_bits16(block.as_ptr()) };
+                let want = ((ESCAPE[b as usize] != 0) as u32) << at;
+                assert_eq!(got, want, "{b:#x} at {at}");
             }
         }
     }
