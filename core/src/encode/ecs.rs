@@ -24,7 +24,7 @@
 //!   written at the top level, so none can clash with an ECS field type.
 
 use super::known::{self, Keys, Known};
-use super::{write, Encoder, Meta, View};
+use super::{write, Encoder, Meta, Scans, View};
 use crate::level::Level;
 use crate::record::Record;
 use crate::value::{Value, MAX_DEPTH};
@@ -37,12 +37,17 @@ pub struct Ecs {
     meta: Meta,
     /// `event.dataset`, derived once from the service name.
     dataset: Option<String>,
+    scans: Scans,
 }
 
 impl Ecs {
     pub fn new(meta: Meta) -> Ecs {
         let dataset = meta.service.as_deref().map(dataset);
-        Ecs { meta, dataset }
+        Ecs {
+            meta,
+            dataset,
+            scans: Scans::default(),
+        }
     }
 }
 
@@ -173,8 +178,8 @@ fn known_field(out: &mut Vec<u8>, first: &mut bool, kind: Known, v: &Value) -> b
 }
 
 impl Encoder for Ecs {
-    fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
-        let view = View::new(rec);
+    fn encode(&mut self, rec: &Record, out: &mut Vec<u8>) {
+        let view = View::cached(rec, &mut self.scans);
         let first = &mut true;
         let opt = |out: &mut Vec<u8>, first: &mut bool, k: &str, v: Option<&str>| {
             if let Some(v) = v {

@@ -23,16 +23,20 @@
 //!   `field_<key>`, so no field can change a line's severity or trace.
 
 use super::known::{self, Keys, Known};
-use super::{write, Encoder, Meta, View};
+use super::{write, Encoder, Meta, Scans, View};
 use crate::record::{Record, Value};
 
 pub struct Gcp {
     meta: Meta,
+    scans: Scans,
 }
 
 impl Gcp {
     pub fn new(meta: Meta) -> Gcp {
-        Gcp { meta }
+        Gcp {
+            meta,
+            scans: Scans::default(),
+        }
     }
 }
 
@@ -128,8 +132,8 @@ fn slot_of(kind: Known) -> Option<usize> {
 }
 
 impl Encoder for Gcp {
-    fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
-        let view = View::new(rec);
+    fn encode(&mut self, rec: &Record, out: &mut Vec<u8>) {
+        let view = View::cached(rec, &mut self.scans);
         let first = &mut true;
         out.push(b'{');
         write::key(out, first, "severity");

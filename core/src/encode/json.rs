@@ -1,21 +1,25 @@
 //! Profile `json`: the record format of DESIGN.md, keys in its order.
 
-use super::{write, Encoder, Meta, View};
+use super::{write, Encoder, Meta, Scans, View};
 use crate::record::Record;
 
 pub struct Json {
     meta: Meta,
+    scans: Scans,
 }
 
 impl Json {
     pub fn new(meta: Meta) -> Json {
-        Json { meta }
+        Json {
+            meta,
+            scans: Scans::default(),
+        }
     }
 }
 
 impl Encoder for Json {
-    fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
-        let view = View::new(rec);
+    fn encode(&mut self, rec: &Record, out: &mut Vec<u8>) {
+        let view = View::cached(rec, &mut self.scans);
         // The leading members are always there: their keys are literals.
         out.extend_from_slice(b"{\"timestamp\":\"");
         write::rfc3339_micros(out, rec.time);

@@ -11,6 +11,7 @@ mod text;
 pub mod write;
 
 use crate::bytes::eq;
+use crate::names::Names;
 use crate::record::{Record, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -84,8 +85,9 @@ pub struct Meta {
 }
 
 pub trait Encoder: Send + Sync {
-    /// Appends the record as one line, newline included.
-    fn encode(&self, rec: &Record, out: &mut Vec<u8>);
+    /// Appends the record as one line, newline included. (`&mut`: an
+    /// encoder keeps what it worked out from the last record's keys.)
+    fn encode(&mut self, rec: &Record, out: &mut Vec<u8>);
 }
 
 /// The encoder for a profile. `color` only matters to `text`.
@@ -150,7 +152,7 @@ pub struct View<'a> {
 /// fields, no bound context fields) tells every later lookup, so that a
 /// plain key is hashed once rather than compared with every special name
 /// at every use.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct Scan {
     /// Bit `i`: the key of field `i` is one the body treats specially (a
     /// reserved name, an id slot, `user_id` or `session_id`).
@@ -202,9 +204,16 @@ fn special_index(k: &str, slot: usize) -> Option<usize> {
 }
 
 impl Scan {
-    fn new(rec: &Record) -> Option<Scan> {
+    /// Whether a record is scanned: at most `SCANNED` fields and no bound
+    /// context fields (those are compared with every field instead).
+    #[inline]
+    fn applies(rec: &Record) -> bool {
         let bound = rec.context.as_deref().is_some_and(|c| !c.fields.is_empty());
-        if rec.fields.len() > SCANNED || bound {
+        rec.fields.len() <= SCANNED && !bound
+    }
+
+    fn new(rec: &Record) -> Option<Scan> {
+        if !Scan::applies(rec) {
             return None;
         }
         let mut scan = Scan {
@@ -238,11 +247,45 @@ impl Scan {
     }
 }
 
+/// The scan of the last record's keys, kept by an encoder: a record with
+/// the same names, name by name, is not scanned again.
+#[derive(Debug, Default)]
+pub(crate) struct Scans {
+    names: Names,
+    last: Option<Scan>,
+}
+
+impl Scans {
+    fn scan(&mut self, rec: &Record) -> Option<Scan> {
+        if !Scan::applies(rec) {
+            return None;
+        }
+        match self.last {
+            Some(scan) if self.names.same(&rec.fields) => Some(scan),
+            _ => {
+                let scan = Scan::new(rec)?;
+                self.names.set(&rec.fields);
+                self.last = Some(scan);
+                Some(scan)
+            }
+        }
+    }
+}
+
 impl<'a> View<'a> {
     pub fn new(rec: &'a Record) -> View<'a> {
         View {
             rec,
             scan: Scan::new(rec),
+        }
+    }
+
+    /// `new`, with the scan of the keys kept in `scans` when the record
+    /// has the names the last one had.
+    pub(crate) fn cached(rec: &'a Record, scans: &mut Scans) -> View<'a> {
+        View {
+            rec,
+            scan: scans.scan(rec),
         }
     }
 

@@ -33,7 +33,7 @@
 //!   protobuf's default recursion limit of 100.
 
 use super::known::{self, Keys, Known};
-use super::{write, Encoder, Meta, View};
+use super::{write, Encoder, Meta, Scans, View};
 use crate::record::{Record, Value};
 
 /// Deepest value nesting written; each level costs protobuf parsers two
@@ -42,11 +42,15 @@ pub const MAX_DEPTH: usize = 32;
 
 pub struct Otel {
     meta: Meta,
+    scans: Scans,
 }
 
 impl Otel {
     pub fn new(meta: Meta) -> Otel {
-        Otel { meta }
+        Otel {
+            meta,
+            scans: Scans::default(),
+        }
     }
 }
 
@@ -193,8 +197,8 @@ impl Attrs {
 }
 
 impl Encoder for Otel {
-    fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
-        let view = View::new(rec);
+    fn encode(&mut self, rec: &Record, out: &mut Vec<u8>) {
+        let view = View::cached(rec, &mut self.scans);
         let nanos = u64::try_from(write::unix_nanos(rec.time)).unwrap_or(u64::MAX);
         out.extend_from_slice(b"{\"timeUnixNano\":\"");
         write::uint(out, nanos);

@@ -331,3 +331,72 @@ fn every_special_name_is_found_and_near_misses_are_not() {
     assert!(is_reserved("level") && is_reserved("schema_errors"));
     assert!(!is_reserved("user_id") && !is_reserved("session_id"));
 }
+
+#[test]
+fn an_encoder_keeps_only_what_holds_for_the_same_names() {
+    // One encoder per profile, records whose names change in one place at
+    // a time: every line must be the one a fresh encoder writes.
+    let with = |fields: &[(&str, Value)]| {
+        let mut r = Record::new(Level::Info, "app", "m");
+        for (k, v) in fields {
+            r = r.field(*k, v.clone());
+        }
+        r
+    };
+    let (one, two) = (Value::Int(1), Value::Int(2));
+    let mut traced = with(&[("trace_id", Value::Str("t-2".into())), ("x", one.clone())]);
+    traced.context = Some(Arc::new(Context {
+        trace_id: Some("t-ctx".into()),
+        user_id: Some("u-ctx".into()),
+        ..Context::default()
+    }));
+    let records = [
+        with(&[("user", one.clone()), ("level", two.clone())]),
+        with(&[("user", one.clone()), ("levex", two.clone())]),
+        with(&[("user", one.clone()), ("level", two.clone())]),
+        with(&[("a", one.clone()), ("a", two.clone())]),
+        with(&[("a", one.clone()), ("b", two.clone())]),
+        with(&[("field_a", one.clone()), ("a", two.clone())]),
+        with(&[("trace_id", Value::Str("t-1".into())), ("x", one.clone())]),
+        with(&[("trace_id", Value::Int(5)), ("x", one.clone())]),
+        traced,
+        with(&[("user_id", Value::Str("u".into())), ("x", one)]),
+    ];
+    for format in [
+        Format::Json,
+        Format::Ecs,
+        Format::Gcp,
+        Format::Otel,
+        Format::Text,
+    ] {
+        let mut kept = encoder(format, Meta::default(), false);
+        for round in 0..2 {
+            for (i, r) in records.iter().enumerate() {
+                let (mut got, mut want) = (Vec::new(), Vec::new());
+                kept.encode(r, &mut got);
+                encoder(format, Meta::default(), false).encode(r, &mut want);
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(want).unwrap(),
+                    "{format} round {round} record {i}"
+                );
+            }
+        }
+    }
+    let mut json = Vec::new();
+    let mut kept = encoder(Format::Json, Meta::default(), false);
+    for r in &records[..2] {
+        kept.encode(r, &mut json);
+    }
+    let lines: Vec<&str> = std::str::from_utf8(&json).unwrap().lines().collect();
+    assert!(
+        lines[0].ends_with(r#","user":1,"field_level":2}"#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with(r#","user":1,"levex":2}"#),
+        "{}",
+        lines[1]
+    );
+}

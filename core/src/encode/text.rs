@@ -2,18 +2,23 @@
 //! message, then `key=value` pairs. Control characters are escaped so a
 //! message can never forge a second line; colour only when asked (TTY).
 
-use super::{write, Encoder, Meta, View};
+use super::{write, Encoder, Meta, Scans, View};
 use crate::level::Level;
 use crate::record::{Record, Value};
 
 pub struct Text {
     meta: Meta,
     color: bool,
+    scans: Scans,
 }
 
 impl Text {
     pub fn new(meta: Meta, color: bool) -> Text {
-        Text { meta, color }
+        Text {
+            meta,
+            color,
+            scans: Scans::default(),
+        }
     }
 }
 
@@ -54,8 +59,8 @@ fn pair_value(out: &mut Vec<u8>, v: &Value) {
 }
 
 impl Encoder for Text {
-    fn encode(&self, rec: &Record, out: &mut Vec<u8>) {
-        let view = View::new(rec);
+    fn encode(&mut self, rec: &Record, out: &mut Vec<u8>) {
+        let view = View::cached(rec, &mut self.scans);
         write::rfc3339_micros(out, rec.time);
         out.push(b' ');
         if self.color {

@@ -96,7 +96,7 @@ fn design_record() -> Record {
 fn writer_costs(n: usize) {
     let config = logfort_core::Config::default();
     let mut stage = MaskStage::new(Arc::new(Masker::new(&config.mask).expect("masker")));
-    let encoder =
+    let mut encoder =
         logfort_core::encode::encoder(logfort_core::encode::Format::Json, config.meta(), false);
     let mut rec = design_record();
     rec.context = Some(Arc::new(logfort_core::Context {
