@@ -38,6 +38,7 @@ pub struct Ecs {
     /// `event.dataset`, derived once from the service name.
     dataset: Option<String>,
     scans: Scans,
+    clock: write::Clock,
 }
 
 impl Ecs {
@@ -47,6 +48,7 @@ impl Ecs {
             meta,
             dataset,
             scans: Scans::default(),
+            clock: write::Clock::default(),
         }
     }
 }
@@ -190,7 +192,7 @@ impl Encoder for Ecs {
         out.push(b'{');
         write::key(out, first, "@timestamp");
         out.push(b'"');
-        write::rfc3339_micros(out, rec.time);
+        self.clock.write(out, rec.time);
         out.push(b'"');
         write::key(out, first, "log.level");
         write::string(out, level_name(rec.level));

@@ -29,6 +29,7 @@ use crate::record::{Record, Value};
 pub struct Gcp {
     meta: Meta,
     scans: Scans,
+    clock: write::Clock,
 }
 
 impl Gcp {
@@ -36,6 +37,7 @@ impl Gcp {
         Gcp {
             meta,
             scans: Scans::default(),
+            clock: write::Clock::default(),
         }
     }
 }
@@ -142,7 +144,7 @@ impl Encoder for Gcp {
         write::string(out, &rec.message);
         write::key(out, first, "time");
         out.push(b'"');
-        write::rfc3339_micros(out, rec.time);
+        self.clock.write(out, rec.time);
         out.push(b'"');
 
         let trace_raw = view.id("trace_id");

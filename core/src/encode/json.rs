@@ -1,19 +1,42 @@
 //! Profile `json`: the record format of DESIGN.md, keys in its order.
 
 use super::{write, Encoder, Meta, Scans, View};
+use crate::level::Level;
 use crate::record::Record;
 
 pub struct Json {
     meta: Meta,
     scans: Scans,
+    clock: write::Clock,
+    /// The end of a record without schema errors (`schema_version`, then
+    /// `}` and the newline), written once here.
+    tail: Vec<u8>,
 }
 
 impl Json {
     pub fn new(meta: Meta) -> Json {
+        let mut tail = Vec::new();
+        write::close(&mut tail, &mut false, meta.schema_version.as_deref(), &[]);
         Json {
             meta,
             scans: Scans::default(),
+            clock: write::Clock::default(),
+            tail,
         }
+    }
+}
+
+/// What follows the timestamp up to the logger's value: literals but for
+/// the level, whose names need no escaping.
+fn level_piece(level: Level) -> &'static [u8] {
+    match level {
+        Level::Trace => b"\",\"level\":\"TRACE\",\"logger\":",
+        Level::Debug => b"\",\"level\":\"DEBUG\",\"logger\":",
+        Level::Info => b"\",\"level\":\"INFO\",\"logger\":",
+        Level::Notice => b"\",\"level\":\"NOTICE\",\"logger\":",
+        Level::Warning => b"\",\"level\":\"WARNING\",\"logger\":",
+        Level::Error => b"\",\"level\":\"ERROR\",\"logger\":",
+        Level::Critical => b"\",\"level\":\"CRITICAL\",\"logger\":",
     }
 }
 
@@ -22,10 +45,8 @@ impl Encoder for Json {
         let view = View::cached(rec, &mut self.scans);
         // The leading members are always there: their keys are literals.
         out.extend_from_slice(b"{\"timestamp\":\"");
-        write::rfc3339_micros(out, rec.time);
-        out.extend_from_slice(b"\",\"level\":");
-        write::string(out, rec.level.as_str());
-        out.extend_from_slice(b",\"logger\":");
+        self.clock.write(out, rec.time);
+        out.extend_from_slice(level_piece(rec.level));
         write::string(out, &rec.logger);
         out.extend_from_slice(b",\"message\":");
         write::string(out, &rec.message);
@@ -67,11 +88,28 @@ impl Encoder for Json {
             out.push(b'}');
         }
         write::opt(out, first, "stack_trace", rec.stack_trace.as_deref());
-        write::close(
-            out,
-            first,
-            self.meta.schema_version.as_deref(),
-            &rec.schema_errors,
-        );
+        if rec.schema_errors.is_empty() {
+            out.extend_from_slice(&self.tail);
+        } else {
+            write::close(
+                out,
+                first,
+                self.meta.schema_version.as_deref(),
+                &rec.schema_errors,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_level_piece_names_its_level() {
+        for level in Level::ALL {
+            let want = format!("\",\"level\":\"{}\",\"logger\":", level.as_str());
+            assert_eq!(level_piece(level), want.as_bytes(), "{level:?}");
+        }
     }
 }

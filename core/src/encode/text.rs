@@ -10,6 +10,7 @@ pub struct Text {
     meta: Meta,
     color: bool,
     scans: Scans,
+    clock: write::Clock,
 }
 
 impl Text {
@@ -18,6 +19,7 @@ impl Text {
             meta,
             color,
             scans: Scans::default(),
+            clock: write::Clock::default(),
         }
     }
 }
@@ -61,7 +63,7 @@ fn pair_value(out: &mut Vec<u8>, v: &Value) {
 impl Encoder for Text {
     fn encode(&mut self, rec: &Record, out: &mut Vec<u8>) {
         let view = View::cached(rec, &mut self.scans);
-        write::rfc3339_micros(out, rec.time);
+        self.clock.write(out, rec.time);
         out.push(b' ');
         if self.color {
             out.extend_from_slice(color_of(rec.level).as_bytes());

@@ -404,48 +404,54 @@ fn since_epoch(t: SystemTime) -> Duration {
     }
 }
 
-/// RFC 3339 UTC with microseconds and `Z`, unquoted. Records come in
-/// time order, so the date and time of day (`2026-11-23T14:25:53`) are
-/// formatted once per second and per thread; only the microseconds are
-/// written each time.
+/// Writes RFC 3339 UTC timestamps with microseconds and `Z`, unquoted.
+/// Records come in time order, so the date and time of day
+/// (`2026-11-23T14:25:53`) are formatted once per second; only the
+/// microseconds are written each time. An encoder keeps its own clock;
+/// `rfc3339_micros` uses one per thread.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Clock {
+    /// Seconds since the epoch plus one (0: nothing yet), and their text.
+    second: u64,
+    text: [u8; 19],
+}
+
+impl Clock {
+    pub fn write(&mut self, out: &mut Vec<u8>, t: SystemTime) {
+        let d = since_epoch(t);
+        let second = d.as_secs() + 1;
+        if second != self.second {
+            use std::io::Write;
+            let mut full = Vec::with_capacity(32);
+            let _ = write!(
+                full,
+                "{}",
+                humantime::format_rfc3339_seconds(UNIX_EPOCH + d)
+            );
+            self.text.copy_from_slice(&full[..19]);
+            self.second = second;
+        }
+        let mut frac = *b".000000Z";
+        let mut micros = d.subsec_micros();
+        for digit in frac[1..7].iter_mut().rev() {
+            *digit = b'0' + (micros % 10) as u8;
+            micros /= 10;
+        }
+        out.reserve(27);
+        out.extend_from_slice(&self.text);
+        out.extend_from_slice(&frac);
+    }
+}
+
+/// RFC 3339 UTC with microseconds and `Z`, unquoted (see `Clock`).
 pub fn rfc3339_micros(out: &mut Vec<u8>, t: SystemTime) {
     use std::cell::Cell;
-    use std::io::Write;
     thread_local! {
-        /// Seconds since the epoch plus one (0: nothing yet), and their text.
-        static SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((0, [0; 19])) };
+        static CLOCK: Cell<Clock> = const { Cell::new(Clock { second: 0, text: [0; 19] }) };
     }
-    let d = since_epoch(t);
-    let t = UNIX_EPOCH + d;
-    let key = d.as_secs() + 1;
-    let prefix = SECOND
-        .try_with(|c| {
-            let (k, text) = c.get();
-            if k == key {
-                return text;
-            }
-            let mut full = Vec::with_capacity(32);
-            let _ = write!(full, "{}", humantime::format_rfc3339_seconds(t));
-            let mut text = [0; 19];
-            text.copy_from_slice(&full[..19]);
-            c.set((key, text));
-            text
-        })
-        .ok();
-    match prefix {
-        Some(p) => out.extend_from_slice(&p),
-        None => {
-            let _ = write!(out, "{}", humantime::format_rfc3339_seconds(t));
-            out.pop(); // the `Z`
-        }
-    }
-    let mut frac = *b".000000Z";
-    let mut micros = d.subsec_micros();
-    for digit in frac[1..7].iter_mut().rev() {
-        *digit = b'0' + (micros % 10) as u8;
-        micros /= 10;
-    }
-    out.extend_from_slice(&frac);
+    let mut clock = CLOCK.try_with(Cell::get).unwrap_or_default();
+    clock.write(out, t);
+    let _ = CLOCK.try_with(|c| c.set(clock));
 }
 
 /// Nanoseconds since the Unix epoch (for OTLP).
