@@ -337,7 +337,7 @@ impl Validator {
                     };
                     let (name, node) = self.schema(schema);
                     let (field, child) = &node.properties[property as usize];
-                    if child.passes_at_a_glance(v) {
+                    if child.passes_at_a_glance(v, accepted) {
                         continue;
                     }
                     child.check_value("", field, v, accepted, &mut |path, rule| {

@@ -77,11 +77,18 @@ pub enum Format {
 #[derive(Debug, Default)]
 pub struct Accepted([String; 3]);
 
+impl Accepted {
+    /// Whether `s` is the string format `f` accepted last.
+    #[inline]
+    fn remembers(&self, f: Format, s: &str) -> bool {
+        !s.is_empty() && crate::bytes::eq(self.0[f as usize].as_bytes(), s.as_bytes())
+    }
+}
+
 impl Format {
     /// Whether `s` has the format.
     fn check(self, s: &str, accepted: &mut Accepted) -> bool {
-        let last = &mut accepted.0[self as usize];
-        if !s.is_empty() && crate::bytes::eq(last.as_bytes(), s.as_bytes()) {
+        if accepted.remembers(self, s) {
             return true;
         }
         let ok = match self {
@@ -90,7 +97,7 @@ impl Format {
             Format::Ipv6 => s.parse::<Ipv6Addr>().is_ok(),
         };
         if ok {
-            crate::bytes::assign(last, s);
+            crate::bytes::assign(&mut accepted.0[self as usize], s);
         }
         ok
     }
@@ -131,7 +138,8 @@ pub struct Node {
     /// that looking a record's field up is mostly integer comparisons.
     required_hashes: Vec<u64>,
     property_hashes: Vec<u64>,
-    /// Only `type` constrains values (no other keyword is set).
+    /// Only `type`, the bounds and `format` constrain values: what
+    /// `passes_at_a_glance` can settle.
     plain: bool,
 }
 
@@ -271,10 +279,7 @@ impl Node {
         node.property_hashes = node.properties.iter().map(|(n, _)| key_hash(n)).collect();
         node.plain = node.enumeration.is_none()
             && node.pattern.is_none()
-            && node.minimum.is_none()
-            && node.maximum.is_none()
             && node.max_length.is_none()
-            && node.format.is_none()
             && node.required.is_empty()
             && node.properties.is_empty();
         Ok(node)
@@ -319,10 +324,25 @@ impl Node {
     }
 
     /// Whether `v` passes without a closer look: the schema constrains
-    /// only the type, and `v` has one of the types. False means "check".
+    /// only the type, the bounds and a format, `v` has one of the types,
+    /// is within the bounds, and is the string its format accepted last.
+    /// False means "check" (`check_value` decides), never "fails".
     #[inline]
-    pub(super) fn passes_at_a_glance(&self, v: Seen<'_>) -> bool {
-        self.plain && (self.types.is_empty() || self.types.iter().any(|k| v.is(*k)))
+    pub(super) fn passes_at_a_glance(&self, v: Seen<'_>, accepted: &Accepted) -> bool {
+        if !self.plain || !(self.types.is_empty() || self.types.iter().any(|k| v.is(*k))) {
+            return false;
+        }
+        if let Some(n) = v.as_f64() {
+            let low = self.minimum.is_none_or(|min| n >= min);
+            let high = self.maximum.is_none_or(|max| n <= max);
+            if !(low && high) {
+                return false; // NaN too
+            }
+        }
+        match (self.format, v.as_str()) {
+            (Some(f), Some(s)) => accepted.remembers(f, s),
+            _ => true,
+        }
     }
 
     /// Checks the members of an object value through `get`; calls
