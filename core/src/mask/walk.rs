@@ -330,7 +330,7 @@ fn key(m: &Masker, k: &mut String, cache: &mut Memo) -> (bool, bool) {
 
 /// The value of a member whose key is `sensitive` or not: replaced whole,
 /// or masked where it holds something the detectors find.
-#[inline]
+#[inline(always)]
 fn under(
     m: &Masker,
     v: &mut Value,
