@@ -289,11 +289,11 @@ impl Validator {
             }
             for (property, (name, h)) in node.property_names().enumerate() {
                 if let Some(source) = finder.locate(name, h) {
-                    let property = property as u32;
                     plan.steps.push(Step::Check {
                         schema,
-                        property,
+                        property: property as u32,
                         source,
+                        quick: node.properties[property].1.quick(),
                     });
                 }
             }
@@ -331,15 +331,16 @@ impl Validator {
                     schema,
                     property,
                     source,
+                    quick,
                 } => {
                     let Some(v) = plan::seen(rec, source) else {
                         continue;
                     };
-                    let (name, node) = self.schema(schema);
-                    let (field, child) = &node.properties[property as usize];
-                    if child.passes_at_a_glance(v, accepted) {
+                    if quick.is_some_and(|q| q.passes(v, accepted)) {
                         continue;
                     }
+                    let (name, node) = self.schema(schema);
+                    let (field, child) = &node.properties[property as usize];
                     child.check_value("", field, v, accepted, &mut |path, rule| {
                         self.violation(name, path, rule, errors)
                     });

@@ -8,7 +8,7 @@
 //! by name, so it never stands in for another shape.
 
 use super::naming;
-use super::subset::Seen;
+use super::subset::{Quick, Seen};
 use crate::bytes::{eq, hash_bit, key_hash};
 use crate::context::Context;
 use crate::names::Names;
@@ -31,7 +31,7 @@ pub(super) enum Source {
 
 /// One step of a plan: a required name the shape lacks, or a property's
 /// value to check. Schemas are numbered by `Validator::schema`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Step {
     Missing {
         schema: u32,
@@ -41,6 +41,8 @@ pub(super) enum Step {
         schema: u32,
         property: u32,
         source: Source,
+        /// The property's checks, when the step can make them itself.
+        quick: Option<Quick>,
     },
 }
 

@@ -42,6 +42,10 @@ impl Kind {
         })
     }
 
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Kind::String => "string",
@@ -111,6 +115,40 @@ impl Format {
     }
 }
 
+/// What a property's schema asks of a value when that is at most a type,
+/// bounds and a format: checked in a plan's step, without the schema.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quick {
+    /// The `Kind::bit`s of the allowed types; 0: any type.
+    kinds: u8,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    format: Option<Format>,
+}
+
+impl Quick {
+    /// Whether `v` passes: one of the types, within the bounds, and the
+    /// string its format accepted last. False means "check"
+    /// (`Node::check_value` decides), never "fails".
+    #[inline]
+    pub(super) fn passes(&self, v: Seen<'_>, accepted: &Accepted) -> bool {
+        if self.kinds != 0 && v.kinds() & self.kinds == 0 {
+            return false;
+        }
+        if let Some(n) = v.as_f64() {
+            let low = self.minimum.is_none_or(|min| n >= min);
+            let high = self.maximum.is_none_or(|max| n <= max);
+            if !(low && high) {
+                return false; // NaN too
+            }
+        }
+        match (self.format, v.as_str()) {
+            (Some(f), Some(s)) => accepted.remembers(f, s),
+            _ => true,
+        }
+    }
+}
+
 /// A compiled `pattern`; equal when the source text is.
 #[derive(Clone, Debug)]
 pub struct Pattern(pub Regex);
@@ -138,8 +176,8 @@ pub struct Node {
     /// that looking a record's field up is mostly integer comparisons.
     required_hashes: Vec<u64>,
     property_hashes: Vec<u64>,
-    /// Only `type`, the bounds and `format` constrain values: what
-    /// `passes_at_a_glance` can settle.
+    /// Only `type`, the bounds and `format` constrain values: what a
+    /// `Quick` can settle.
     plain: bool,
 }
 
@@ -167,21 +205,28 @@ impl<'a> Seen<'a> {
         }
     }
 
-    fn is(self, kind: Kind) -> bool {
+    /// The `Kind::bit` of every type the value has (a whole float is a
+    /// number and an integer).
+    fn kinds(self) -> u8 {
         let Seen::Value(v) = self else {
-            return kind == Kind::String;
+            return Kind::String.bit();
         };
-        match (kind, v) {
-            (Kind::String, Value::Str(_) | Value::Raw(_)) => true,
-            (Kind::Number, Value::Int(_) | Value::UInt(_) | Value::Float(_)) => true,
-            (Kind::Integer, Value::Int(_) | Value::UInt(_)) => true,
-            (Kind::Integer, Value::Float(f)) => f.is_finite() && f.fract() == 0.0,
-            (Kind::Boolean, Value::Bool(_)) => true,
-            (Kind::Object, Value::Object(_)) => true,
-            (Kind::Array, Value::Array(_)) => true,
-            (Kind::Null, Value::Null) => true,
-            _ => false,
+        match v {
+            Value::Str(_) | Value::Raw(_) => Kind::String.bit(),
+            Value::Int(_) | Value::UInt(_) => Kind::Number.bit() | Kind::Integer.bit(),
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => {
+                Kind::Number.bit() | Kind::Integer.bit()
+            }
+            Value::Float(_) => Kind::Number.bit(),
+            Value::Bool(_) => Kind::Boolean.bit(),
+            Value::Object(_) => Kind::Object.bit(),
+            Value::Array(_) => Kind::Array.bit(),
+            Value::Null => Kind::Null.bit(),
         }
+    }
+
+    fn is(self, kind: Kind) -> bool {
+        self.kinds() & kind.bit() != 0
     }
 
     /// JSON equality: numbers compare by value whatever their kind.
@@ -323,26 +368,15 @@ impl Node {
             .zip(self.property_hashes.iter().copied())
     }
 
-    /// Whether `v` passes without a closer look: the schema constrains
-    /// only the type, the bounds and a format, `v` has one of the types,
-    /// is within the bounds, and is the string its format accepted last.
-    /// False means "check" (`check_value` decides), never "fails".
-    #[inline]
-    pub(super) fn passes_at_a_glance(&self, v: Seen<'_>, accepted: &Accepted) -> bool {
-        if !self.plain || !(self.types.is_empty() || self.types.iter().any(|k| v.is(*k))) {
-            return false;
-        }
-        if let Some(n) = v.as_f64() {
-            let low = self.minimum.is_none_or(|min| n >= min);
-            let high = self.maximum.is_none_or(|max| n <= max);
-            if !(low && high) {
-                return false; // NaN too
-            }
-        }
-        match (self.format, v.as_str()) {
-            (Some(f), Some(s)) => accepted.remembers(f, s),
-            _ => true,
-        }
+    /// The checks a plan's step makes itself, when this schema asks only
+    /// for a type, bounds and a format.
+    pub(super) fn quick(&self) -> Option<Quick> {
+        self.plain.then(|| Quick {
+            kinds: self.types.iter().fold(0, |m, k| m | k.bit()),
+            minimum: self.minimum,
+            maximum: self.maximum,
+            format: self.format,
+        })
     }
 
     /// Checks the members of an object value through `get`; calls

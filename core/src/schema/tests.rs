@@ -588,3 +588,66 @@ fn a_planned_shape_still_checks_every_value() {
         2
     );
 }
+
+#[test]
+fn a_quick_pass_is_never_a_violation() {
+    // What a plan's step lets through without the schema, the full check
+    // must find nothing wrong with, for every kind of value.
+    let values = [
+        Value::Str("10.0.0.1".into()),
+        Value::Str("".into()),
+        Value::Int(-3),
+        Value::UInt(7),
+        Value::Float(3.0),
+        Value::Float(2.5),
+        Value::Float(-0.5),
+        Value::Float(f64::NAN),
+        Value::Float(f64::INFINITY),
+        Value::Bool(true),
+        Value::Null,
+        Value::Array(vec![]),
+        Value::Object(vec![]),
+    ];
+    let schemas = [
+        r#"{"type": "integer"}"#,
+        r#"{"type": ["integer", "null"]}"#,
+        r#"{"type": "number", "minimum": 0}"#,
+        r#"{"maximum": 3}"#,
+        r#"{"type": "string", "format": "ipv4"}"#,
+        r#"{"format": "ip"}"#,
+        r#"{}"#,
+    ];
+    let mut accepted = subset::Accepted::default();
+    let (mut passed, mut checked) = (0, 0);
+    for text in schemas {
+        let node = Node::from_json("t", text).unwrap();
+        let quick = node.quick().expect("only type, bounds and format");
+        for _ in 0..2 {
+            for v in &values {
+                let mut found = Vec::new();
+                node.check_value(
+                    "",
+                    "f",
+                    subset::Seen::Value(v),
+                    &mut accepted,
+                    &mut |p, r| found.push(format!("{p}: {r}")),
+                );
+                if quick.passes(subset::Seen::Value(v), &accepted) {
+                    assert_eq!(found, Vec::<String>::new(), "{text} {v:?}");
+                    passed += 1;
+                } else {
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!((passed, checked), (94, 88));
+    let integer = Node::from_json("t", r#"{"type": "integer"}"#)
+        .unwrap()
+        .quick()
+        .unwrap();
+    assert!(integer.passes(subset::Seen::Value(&Value::Float(3.0)), &accepted));
+    assert!(!integer.passes(subset::Seen::Value(&Value::Float(3.5)), &accepted));
+    let pattern = Node::from_json("t", r#"{"type": "string", "pattern": "^a"}"#).unwrap();
+    assert_eq!(pattern.quick(), None);
+}
