@@ -289,14 +289,27 @@ fn short_decimal(out: &mut Vec<u8>, f: f64) -> bool {
     const POW10: [f64; 5] = [1.0, 10.0, 100.0, 1_000.0, 10_000.0];
     const LIMIT: f64 = (1u64 << 52) as f64;
     let a = f.abs();
-    // The first scale at which `a` is a whole number below 2^52 (a
-    // round trip through u64, cheaper than `fract`; NaN never compares
-    // equal, and the infinities are not below the limit).
-    let whole = |x: f64| x < LIMIT && (x as u64) as f64 == x;
-    let Some(mut k) = (0..POW10.len()).find(|&k| whole(a * POW10[k])) else {
+    // The first scale at which `a` is a whole number below 2^52 (a round
+    // trip through u64, cheaper than `fract`). A scale past the limit ends
+    // the search: the larger ones are larger still. So do NaN and the
+    // infinities.
+    let mut whole = None;
+    for (k, p) in POW10.iter().enumerate() {
+        let x = a * p;
+        if x.is_nan() || x >= LIMIT {
+            break;
+        }
+        // SAFETY: 0 <= x < 2^52 (`a` is an absolute value), so `x`
+        // truncated is a u64.
+        let n = unsafe { x.to_int_unchecked::<u64>() };
+        if n as f64 == x {
+            whole = Some((k, n));
+            break;
+        }
+    }
+    let Some((mut k, mut m)) = whole else {
         return false;
     };
-    let mut m = (a * POW10[k]) as u64;
     while k > 0 && matches!(m % 10, 0) {
         m /= 10;
         k -= 1;
