@@ -2,7 +2,7 @@
 
 use super::{write, Encoder, Meta, Scans, View};
 use crate::level::Level;
-use crate::record::Record;
+use crate::record::{Record, Value};
 
 pub struct Json {
     meta: Meta,
@@ -24,6 +24,12 @@ impl Json {
             tail,
         }
     }
+}
+
+#[inline(always)]
+fn member(out: &mut Vec<u8>, first: &mut bool, k: &str, v: &Value) {
+    write::key(out, first, k);
+    write::value(out, v);
 }
 
 /// What follows the timestamp up to the logger's value: literals but for
@@ -63,10 +69,10 @@ impl Encoder for Json {
         write::opt(out, first, "environment", self.meta.environment.as_deref());
         write::opt(out, first, "version", self.meta.version.as_deref());
         write::opt(out, first, "log_type", rec.log_type.map(|t| t.as_str()));
-        view.each_field(|k, v| {
-            write::key(out, first, k);
-            write::value(out, v);
-        });
+        match view.own_fields() {
+            Some(fields) => fields.for_each(|(k, v)| member(out, first, &k, v)),
+            None => view.each_field(|k, v| member(out, first, k, v)),
+        }
         if let Some(loc) = &rec.location {
             write::key(out, first, "file");
             write::string(out, &loc.file);

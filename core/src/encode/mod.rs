@@ -334,6 +334,12 @@ impl<'a> View<'a> {
     /// (a caller's own `field_level` after a renamed `level`, or a key
     /// given twice) becomes `field_<key>`, so no value is shadowed.
     pub fn each_field(&self, mut f: impl FnMut(&str, &Value)) {
+        if let Some(fields) = self.own_fields() {
+            for (k, v) in fields {
+                f(&k, v);
+            }
+            return;
+        }
         let mut emit = |k: &str, b: Body<'_>| match b {
             Body::Id(s) => f(k, &Value::Str(s.to_owned())),
             Body::Val(v) => f(k, v),
@@ -356,21 +362,7 @@ impl<'a> View<'a> {
                 simple
             }
         };
-        let ctx_ids = self
-            .rec
-            .context
-            .as_deref()
-            .is_some_and(|c| c.user_id.is_some() || c.session_id.is_some());
-        if simple && self.scan.is_some() && !ctx_ids {
-            // The common record: its own fields only, in order.
-            for (i, (_, v)) in self.rec.fields.iter().enumerate() {
-                match self.field_entry(i) {
-                    Some((k, false)) => f(k, v),
-                    Some((k, true)) => f(&body_key(k), v),
-                    None => {}
-                }
-            }
-        } else if simple {
+        if simple {
             self.walk(|k, b, special| {
                 if special {
                     emit(&body_key(k), b)
@@ -382,6 +374,34 @@ impl<'a> View<'a> {
             let mut seen: Vec<Cow<'a, str>> = Vec::new();
             self.walk(|k, b, _| emit(unique(&mut seen, body_key(k)), b));
         }
+    }
+
+    /// The body of the common record (no context user or session id, no
+    /// bound fields, no repeated key or `field_` one): its own fields, in
+    /// order, each under the key the body writes. `None` for any other
+    /// record, whose body `each_field` works out.
+    #[inline]
+    pub fn own_fields(&self) -> Option<impl Iterator<Item = (Cow<'a, str>, &'a Value)> + '_> {
+        let scan = self.scan?;
+        let ctx_ids = self
+            .rec
+            .context
+            .as_deref()
+            .is_some_and(|c| c.user_id.is_some() || c.session_id.is_some());
+        let fields = self.rec.fields.iter().enumerate();
+        (scan.simple && !ctx_ids).then(move || {
+            fields.filter_map(move |(i, (_, v))| {
+                let (k, special) = self.field_entry(i)?;
+                Some((
+                    if special {
+                        body_key(k)
+                    } else {
+                        Cow::Borrowed(k)
+                    },
+                    v,
+                ))
+            })
+        })
     }
 
     /// The body members with their keys as given, in order, each with
