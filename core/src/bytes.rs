@@ -128,6 +128,51 @@ pub const fn key_hash(name: &str) -> u64 {
     h
 }
 
+/// A hash of a whole string, for remembering texts: sixteen bytes per
+/// step in two independent chains, so a long message costs half the
+/// dependent multiplies `key_hash` would; the last step reads the last
+/// sixteen bytes again. Equal strings have equal hashes; a match is
+/// confirmed by comparing the texts.
+#[inline]
+pub(crate) fn text_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    const L: u64 = 0xc2b2_ae3d_27d4_eb4f;
+    let n = b.len();
+    let word = |i: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |i: usize| {
+        let mut w = [0; 4];
+        w.copy_from_slice(&b[i..i + 4]);
+        u32::from_le_bytes(w) as u64
+    };
+    let (mut x, mut y) = (K ^ n as u64, L);
+    let mut mix = |a: u64, c: u64| {
+        x = (x ^ a).wrapping_mul(K).rotate_left(29);
+        y = (y ^ c).wrapping_mul(L).rotate_left(31);
+    };
+    if n >= 16 {
+        let mut i = 0;
+        while i + 16 < n {
+            mix(word(i), word(i + 8));
+            i += 16;
+        }
+        mix(word(n - 16), word(n - 8));
+    } else if n >= 8 {
+        mix(word(0), word(n - 8));
+    } else if n >= 4 {
+        mix(half(0), half(n - 4));
+    } else if n > 0 {
+        mix(
+            b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
+            0,
+        );
+    }
+    (x ^ y.rotate_left(17)).wrapping_mul(K)
+}
+
 /// The bit a name with hash `h` sets in a 64-bit presence mask: a clear
 /// bit proves the name absent without comparing names (a set one may be
 /// another name's).
@@ -310,6 +355,21 @@ mod tests {
         }
         assert_ne!(super::key_hash("user_id"), super::key_hash("user_ie"));
         assert_ne!(super::key_hash(""), super::key_hash("\0"));
+    }
+
+    #[test]
+    fn text_hash_sees_a_change_at_every_offset_of_every_length() {
+        let mut seen = std::collections::HashSet::new();
+        for n in 0..70usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert_eq!(super::text_hash(&a), super::text_hash(&a.clone()));
+            assert!(seen.insert(super::text_hash(&a)), "length {n} collides");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert_ne!(super::text_hash(&a), super::text_hash(&b), "{n} {at}");
+            }
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use super::detectors::SENSITIVE_KEY;
 use super::style::MASK;
 use super::Masker;
-use crate::bytes::key_hash;
 use crate::bytes::{assign, eq};
+use crate::bytes::{key_hash, text_hash};
 use crate::context::Context;
 use crate::names::Names;
 use crate::record::Record;
@@ -116,7 +116,7 @@ fn text(m: &Masker, s: &mut String, cache: &mut Memo, spot: Option<Spot>) -> boo
     if !cache.enabled || s.len() > TEXT_MAX {
         return string(m, s);
     }
-    let h = key_hash(s);
+    let h = text_hash(s.as_bytes());
     let i = h as usize & (TEXT_SLOTS - 1);
     let Some(slot) = cache.texts.get_mut(i) else {
         return string(m, s);
@@ -353,11 +353,16 @@ fn under(
             m.add(SENSITIVE_KEY, 1);
         }
         true
-    } else if let Value::Str(s) = v {
-        // Most values are strings: no call through the recursive walk.
-        text(m, s, cache, spot)
     } else {
-        value(m, v, depth, cache, spot)
+        // Most values are strings or scalars: no call through the
+        // recursive walk.
+        match v {
+            Value::Str(s) => text(m, s, cache, spot),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::UInt(_) | Value::Float(_) => {
+                false
+            }
+            _ => value(m, v, depth, cache, spot),
+        }
     }
 }
 
