@@ -4,25 +4,13 @@
 
 use crate::convert;
 use crate::logrecord::Fill;
-use logfort_core::context::Context as CoreContext;
+use logfort_core::context::{Context as CoreContext, IDS};
 use logfort_core::Value;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 use std::sync::Arc;
-
-/// The ids that have their own slot in the record; everything else bound
-/// becomes a field (`correlation_id_rejected` and `trace_flags` set their
-/// flags).
-const SLOTS: [&str; 6] = [
-    "correlation_id",
-    "request_id",
-    "trace_id",
-    "span_id",
-    "user_id",
-    "session_id",
-];
 
 #[pyclass(module = "logfort._native", name = "Context", frozen)]
 pub struct PyContext {
@@ -125,14 +113,7 @@ impl PyContext {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         let c = &*self.inner;
-        for (k, v) in SLOTS.iter().zip([
-            &c.correlation_id,
-            &c.request_id,
-            &c.trace_id,
-            &c.span_id,
-            &c.user_id,
-            &c.session_id,
-        ]) {
+        for (k, v) in IDS.iter().zip(c.ids()) {
             if let Some(v) = v {
                 d.set_item(k, v)?;
             }
@@ -159,7 +140,10 @@ fn apply(ctx: &mut CoreContext, fields: &Bound<'_, PyDict>) {
             ctx.trace_flags = v.extract::<u8>().ok();
             continue;
         }
-        if SLOTS.contains(&key.as_str()) {
+        // The ids that have their own slot in the record; everything else
+        // bound becomes a field (`correlation_id_rejected` and `trace_flags`
+        // set their flags, above).
+        if IDS.contains(&key.as_str()) {
             if v.is_none() {
                 continue;
             }

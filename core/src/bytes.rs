@@ -5,6 +5,22 @@
 //! inline. `key_hash` is here too: schema, masking and encoding each look
 //! names up by it.
 
+/// The eight bytes of `b` at `i`, as a little-endian word.
+#[inline(always)]
+fn word_at(b: &[u8], i: usize) -> u64 {
+    let mut w = [0; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The four bytes of `b` at `i`, as the low half of a word.
+#[inline(always)]
+fn half_at(b: &[u8], i: usize) -> u64 {
+    let mut w = [0; 4];
+    w.copy_from_slice(&b[i..i + 4]);
+    u32::from_le_bytes(w) as u64
+}
+
 /// `f` applied to every byte of `b` eight at a time, the results OR-ed:
 /// whole words, the last overlapping the one before; under eight bytes two
 /// overlapping halves; under four the first, middle and last byte with
@@ -13,16 +29,7 @@
 #[inline]
 pub(crate) fn or_words(b: &[u8], pad: u8, f: impl Fn(u64) -> u64) -> u64 {
     let n = b.len();
-    let word = |i: usize| {
-        let mut w = [0; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |i: usize| {
-        let mut w = [0; 4];
-        w.copy_from_slice(&b[i..i + 4]);
-        u32::from_le_bytes(w) as u64
-    };
+    let (word, half) = (|i| word_at(b, i), |i| half_at(b, i));
     if n >= 8 {
         let mut m = f(word(n - 8));
         let mut i = 0;
@@ -73,20 +80,10 @@ pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() {
         return false;
     }
-    let u64_at = |s: &[u8], i: usize| {
-        let mut w = [0; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let u32_at = |s: &[u8], i: usize| {
-        let mut w = [0; 4];
-        w.copy_from_slice(&s[i..i + 4]);
-        u32::from_le_bytes(w)
-    };
     match n {
         17.. => a == b,
-        8..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
-        4..=7 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        8..=16 => word_at(a, 0) == word_at(b, 0) && word_at(a, n - 8) == word_at(b, n - 8),
+        4..=7 => half_at(a, 0) == half_at(b, 0) && half_at(a, n - 4) == half_at(b, n - 4),
         1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
         0 => true,
     }
@@ -138,16 +135,7 @@ pub(crate) fn text_hash(b: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     const L: u64 = 0xc2b2_ae3d_27d4_eb4f;
     let n = b.len();
-    let word = |i: usize| {
-        let mut w = [0; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |i: usize| {
-        let mut w = [0; 4];
-        w.copy_from_slice(&b[i..i + 4]);
-        u32::from_le_bytes(w) as u64
-    };
+    let (word, half) = (|i| word_at(b, i), |i| half_at(b, i));
     let (mut x, mut y) = (K ^ n as u64, L);
     let mut mix = |a: u64, c: u64| {
         x = (x ^ a).wrapping_mul(K).rotate_left(29);

@@ -54,7 +54,30 @@ pub fn accept_correlation_id(incoming: Option<&str>) -> (String, bool) {
     }
 }
 
+/// The ids a context holds in slots of their own, in slot order (see
+/// `Context::ids`); every other name it binds is a field.
+pub const IDS: [&str; 6] = [
+    "correlation_id",
+    "request_id",
+    "trace_id",
+    "span_id",
+    "user_id",
+    "session_id",
+];
+
 impl Context {
+    /// The id slots, in `IDS` order.
+    pub fn ids(&self) -> [&Option<String>; 6] {
+        [
+            &self.correlation_id,
+            &self.request_id,
+            &self.trace_id,
+            &self.span_id,
+            &self.user_id,
+            &self.session_id,
+        ]
+    }
+
     /// Sets one entry by name, as `lf_context_set` and the bindings spell
     /// them. Unknown names become bound fields. A correlation id is
     /// validated: a bad one is replaced and flagged.

@@ -94,15 +94,9 @@ impl Encoder for Json {
             out.push(b'}');
         }
         write::opt(out, first, "stack_trace", rec.stack_trace.as_deref());
-        if rec.schema_errors.is_empty() {
-            out.extend_from_slice(&self.tail);
-        } else {
-            write::close(
-                out,
-                first,
-                self.meta.schema_version.as_deref(),
-                &rec.schema_errors,
-            );
+        match rec.schema_errors.as_slice() {
+            [] => out.extend_from_slice(&self.tail),
+            errors => write::close(out, first, self.meta.schema_version.as_deref(), errors),
         }
     }
 }

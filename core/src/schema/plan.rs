@@ -10,7 +10,7 @@
 use super::naming;
 use super::subset::{Quick, Seen};
 use crate::bytes::{eq, hash_bit, key_hash};
-use crate::context::Context;
+use crate::context::{Context, IDS};
 use crate::names::Names;
 use crate::record::{LogType, Record};
 
@@ -21,7 +21,7 @@ pub(super) enum Source {
     Logger,
     Message,
     LogType,
-    /// A context id, by its index in `IDS`.
+    /// A context id, by its index in `context::IDS`.
     Id(u8),
     /// `fields[i]`.
     Field(u32),
@@ -46,26 +46,8 @@ pub(super) enum Step {
     },
 }
 
-/// The context ids validation sees, in the order of `Shape::ids` bits.
-const IDS: [&str; 6] = [
-    "correlation_id",
-    "request_id",
-    "trace_id",
-    "span_id",
-    "user_id",
-    "session_id",
-];
-
 fn id(c: &Context, i: u8) -> Option<&str> {
-    match i {
-        0 => c.correlation_id.as_deref(),
-        1 => c.request_id.as_deref(),
-        2 => c.trace_id.as_deref(),
-        3 => c.span_id.as_deref(),
-        4 => c.user_id.as_deref(),
-        5 => c.session_id.as_deref(),
-        _ => None,
-    }
+    c.ids().get(i as usize)?.as_deref()
 }
 
 /// Bit `i`: the record's context holds id `i`.
