@@ -67,6 +67,7 @@ pub const IDS: [&str; 6] = [
 
 impl Context {
     /// The id slots, in `IDS` order.
+    #[inline]
     pub fn ids(&self) -> [&Option<String>; 6] {
         [
             &self.correlation_id,

@@ -94,9 +94,11 @@ impl Encoder for Json {
             out.push(b'}');
         }
         write::opt(out, first, "stack_trace", rec.stack_trace.as_deref());
-        match rec.schema_errors.as_slice() {
-            [] => out.extend_from_slice(&self.tail),
-            errors => write::close(out, first, self.meta.schema_version.as_deref(), errors),
+        let errors = &rec.schema_errors;
+        if errors.is_empty() {
+            out.extend_from_slice(&self.tail);
+        } else {
+            write::close(out, first, self.meta.schema_version.as_deref(), errors);
         }
     }
 }

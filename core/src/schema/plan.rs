@@ -55,7 +55,8 @@ fn ids_of(rec: &Record) -> u8 {
     let Some(c) = rec.context.as_deref() else {
         return 0;
     };
-    (0..IDS.len() as u8).fold(0, |bits, i| bits | (id(c, i).is_some() as u8) << i)
+    let held = c.ids().map(Option::is_some);
+    (0..IDS.len()).fold(0, |bits, i| bits | (held[i] as u8) << i)
 }
 
 fn bound(rec: &Record) -> &[(String, crate::value::Value)] {
