@@ -1,8 +1,9 @@
-//! A copy of a record's field names, kept by a writer stage to tell
-//! cheaply whether the next record has the same names, name by name:
-//! then what the stage worked out from the names (which are sensitive,
-//! where a schema's properties are) holds for it too. Comparing a few
-//! short names costs less than hashing and looking up each one.
+//! A copy of a record's field names, kept by a writer stage or encoder
+//! to tell cheaply whether the next record has the same names, name by
+//! name: then what it worked out from the names (which are sensitive,
+//! where a schema's properties are, which keys an encoder renames) holds
+//! for that record too. Comparing a few short names costs less than
+//! hashing and looking up each one.
 
 use crate::bytes::{assign, eq};
 use crate::value::Value;

@@ -150,7 +150,7 @@ pub struct View<'a> {
 
 /// What one pass over the keys of a common record (at most `SCANNED`
 /// fields, no bound context fields) tells every later lookup, so that a
-/// plain key is hashed once rather than compared with every special name
+/// plain key is placed once rather than compared with every special name
 /// at every use.
 #[derive(Clone, Copy, Debug)]
 struct Scan {
@@ -406,7 +406,6 @@ impl<'a> View<'a> {
 
     /// The body members with their keys as given, in order, each with
     /// whether its key may be special (reserved, or an id slot).
-    #[inline(always)]
     fn walk(&self, mut g: impl FnMut(&'a str, Body<'a>, bool)) {
         let rec = self.rec;
         let special = |i: usize| self.scan.is_none_or(|s| s.special(i));

@@ -176,9 +176,6 @@ pub struct Node {
     /// that looking a record's field up is mostly integer comparisons.
     required_hashes: Vec<u64>,
     property_hashes: Vec<u64>,
-    /// Only `type`, the bounds and `format` constrain values: what a
-    /// `Quick` can settle.
-    plain: bool,
 }
 
 /// A value as validation sees it: a field's value, or a string the record
@@ -322,11 +319,6 @@ impl Node {
         }
         node.required_hashes = node.required.iter().map(|n| key_hash(n)).collect();
         node.property_hashes = node.properties.iter().map(|(n, _)| key_hash(n)).collect();
-        node.plain = node.enumeration.is_none()
-            && node.pattern.is_none()
-            && node.max_length.is_none()
-            && node.required.is_empty()
-            && node.properties.is_empty();
         Ok(node)
     }
 
@@ -371,7 +363,12 @@ impl Node {
     /// The checks a plan's step makes itself, when this schema asks only
     /// for a type, bounds and a format.
     pub(super) fn quick(&self) -> Option<Quick> {
-        self.plain.then(|| Quick {
+        let plain = self.enumeration.is_none()
+            && self.pattern.is_none()
+            && self.max_length.is_none()
+            && self.required.is_empty()
+            && self.properties.is_empty();
+        plain.then(|| Quick {
             kinds: self.types.iter().fold(0, |m, k| m | k.bit()),
             minimum: self.minimum,
             maximum: self.maximum,
