@@ -417,6 +417,18 @@ fn since_epoch(t: SystemTime) -> Duration {
     }
 }
 
+/// "00" to "99", two bytes each.
+static DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Writes RFC 3339 UTC timestamps with microseconds and `Z`, unquoted.
 /// Records come in time order, so the date and time of day
 /// (`2026-11-23T14:25:53`) are formatted once per second; only the
@@ -444,12 +456,13 @@ impl Clock {
             self.text.copy_from_slice(&full[..19]);
             self.second = second;
         }
+        // The microseconds two digits at a time.
+        let micros = d.subsec_micros() as usize;
+        let pair = |n: usize| &DIGIT_PAIRS[2 * n..2 * n + 2];
         let mut frac = *b".000000Z";
-        let mut micros = d.subsec_micros();
-        for digit in frac[1..7].iter_mut().rev() {
-            *digit = b'0' + (micros % 10) as u8;
-            micros /= 10;
-        }
+        frac[1..3].copy_from_slice(pair(micros / 10_000));
+        frac[3..5].copy_from_slice(pair(micros / 100 % 100));
+        frac[5..7].copy_from_slice(pair(micros % 100));
         out.reserve(27);
         out.extend_from_slice(&self.text);
         out.extend_from_slice(&frac);
@@ -690,6 +703,8 @@ mod tests {
         assert_eq!(at(1_700_000_000, 0), "2023-11-14T22:13:20.000000Z");
         assert_eq!(at(1_700_086_400, 42), "2023-11-15T22:13:20.000042Z");
         assert_eq!(at(0, 7), "1970-01-01T00:00:00.000007Z");
+        assert_eq!(at(0, 123_456), "1970-01-01T00:00:00.123456Z");
+        assert_eq!(at(0, 504_030), "1970-01-01T00:00:00.504030Z");
     }
 
     #[test]
