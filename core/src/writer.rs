@@ -99,6 +99,9 @@ struct State {
     unreported_errors: Vec<u64>,
     /// Records written since the counter was last updated (`end_batch`).
     written: u64,
+    /// Per encoder: exactly one output uses it, so a sink that gathers
+    /// lines can have them encoded straight into its buffer.
+    sole: Vec<bool>,
 }
 
 impl Writer {
@@ -109,6 +112,9 @@ impl Writer {
             last_report: vec![None; self.outputs.len()],
             unreported_errors: vec![0; self.outputs.len()],
             written: 0,
+            sole: (0..self.encoders.len())
+                .map(|e| self.outputs.iter().filter(|o| o.encoder == e).count() == 1)
+                .collect(),
         };
         let mut batch: Vec<Msg> = Vec::with_capacity(BATCH);
         let mut worked = Instant::now();
@@ -304,11 +310,21 @@ impl Writer {
                     continue;
                 }
             }
-            let buf = &mut st.bufs[out.encoder];
-            if buf.is_empty() {
-                self.encoders[out.encoder].encode(rec, buf);
-            }
-            match out.sink.write(buf, rec.level) {
+            let encoder = &mut self.encoders[out.encoder];
+            let done = match out.sink.gather() {
+                Some(gathered) if st.sole[out.encoder] => {
+                    encoder.encode(rec, gathered);
+                    out.sink.gathered(rec.level)
+                }
+                _ => {
+                    let buf = &mut st.bufs[out.encoder];
+                    if buf.is_empty() {
+                        encoder.encode(rec, buf);
+                    }
+                    out.sink.write(buf, rec.level)
+                }
+            };
+            match done {
                 Ok(()) => st.pending[i] += 1,
                 Err(e) => account(&mut *out.sink, &self.sink_stats[i], i, 1, Err(e), st),
             }

@@ -290,6 +290,44 @@ fn a_failing_sink_is_counted_and_does_not_stop_the_others() {
 }
 
 #[test]
+fn sinks_with_an_encoder_each_get_their_lines_and_failures_counted() {
+    // Each profile serves one sink here, so lines are encoded straight
+    // into the sinks' buffers: the failing one still counts every line,
+    // the others each get every line in their own format.
+    let dir = tempfile::tempdir().unwrap();
+    let (json, text) = (dir.path().join("app.log"), dir.path().join("app.txt"));
+    let config = Config::from_json(&format!(
+        r#"{{"sinks":[{{"type":"file","path":"/dev/full","format":"ecs"}},
+            {{"type":"file","path":{:?}}},{{"type":"file","path":{:?},"format":"text"}}]}}"#,
+        json.to_str().unwrap(),
+        text.to_str().unwrap()
+    ))
+    .unwrap();
+    let logger = Logger::new(config).unwrap();
+    for i in 0..100 {
+        logger
+            .log(Record::new(Level::Info, "f", "m").field("i", i))
+            .unwrap();
+    }
+    logger.flush(Duration::from_secs(10)).unwrap();
+    let json_lines = lines(&json);
+    assert_eq!(json_lines.len(), 100);
+    assert_eq!(json_lines[99]["i"], 99);
+    let text = std::fs::read_to_string(&text).unwrap();
+    assert_eq!(text.lines().count(), 100);
+    assert!(
+        text.lines()
+            .all(|l| l.contains(" INFO ") && l.contains(" m ")),
+        "{text}"
+    );
+    let m = logger.metrics();
+    assert_eq!(
+        m.get("logfort_sink_dropped_total", &[("sink", "file /dev/full")]),
+        100
+    );
+}
+
+#[test]
 fn raw_fields_from_callers_are_merged_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");

@@ -29,7 +29,10 @@ pub use syslog::{Facility, SyslogConfig, SyslogSink, Transport};
 /// Where encoded lines go.
 ///
 /// Contract, as the writer thread relies on it:
-/// - `write` takes one line (newline included) and may buffer it.
+/// - `write` takes one line (newline included) and may buffer it. A
+///   sink that gathers lines in a buffer may offer it (`gather`): the
+///   writer then encodes the line onto its end and calls `gathered`
+///   instead, which saves a copy of every line.
 /// - `flush` ends a batch: a local sink (file, stdio) hands everything to
 ///   the OS; a network sink hands it to its delivery machinery (socket or
 ///   sender thread). It never blocks longer than the sink's own timeout.
@@ -44,6 +47,16 @@ pub use syslog::{Facility, SyslogConfig, SyslogSink, Transport};
 pub trait Sink: Send {
     /// One encoded line, newline included. May buffer.
     fn write(&mut self, line: &[u8], level: Level) -> io::Result<()>;
+    /// The buffer the sink gathers lines in, if it gathers them (see the
+    /// trait's contract).
+    fn gather(&mut self) -> Option<&mut Vec<u8>> {
+        None
+    }
+    /// A line was encoded onto the end of `gather`'s buffer: what
+    /// `write` does once it has appended a line.
+    fn gathered(&mut self, _level: Level) -> io::Result<()> {
+        Ok(())
+    }
     /// End of a batch (see the trait's contract).
     fn flush(&mut self) -> io::Result<()>;
     /// For error reports: `file logs/app.log`, `stdout`.

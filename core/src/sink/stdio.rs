@@ -37,8 +37,16 @@ impl Stdio {
 }
 
 impl Sink for Stdio {
-    fn write(&mut self, line: &[u8], _level: Level) -> io::Result<()> {
+    fn write(&mut self, line: &[u8], level: Level) -> io::Result<()> {
         self.buf.extend_from_slice(line);
+        self.gathered(level)
+    }
+
+    fn gather(&mut self) -> Option<&mut Vec<u8>> {
+        Some(&mut self.buf)
+    }
+
+    fn gathered(&mut self, _level: Level) -> io::Result<()> {
         if self.buf.len() >= BUFFER_LIMIT {
             self.flush()?;
         }
