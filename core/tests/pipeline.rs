@@ -264,6 +264,19 @@ fn per_sink_minimum_levels_and_caller_side_filter() {
     assert_eq!(names(&errors), ["ERROR", "CRITICAL"]);
 }
 
+/// A logger for `config` that has logged and flushed records "m" with a
+/// field `i` from 0 to 99.
+fn log_100(config: Config) -> Logger {
+    let logger = Logger::new(config).unwrap();
+    for i in 0..100 {
+        logger
+            .log(Record::new(Level::Info, "f", "m").field("i", i))
+            .unwrap();
+    }
+    logger.flush(Duration::from_secs(10)).unwrap();
+    logger
+}
+
 #[test]
 fn a_failing_sink_is_counted_and_does_not_stop_the_others() {
     let dir = tempfile::tempdir().unwrap();
@@ -273,13 +286,7 @@ fn a_failing_sink_is_counted_and_does_not_stop_the_others() {
         good.to_str().unwrap()
     ))
     .unwrap();
-    let logger = Logger::new(config).unwrap();
-    for i in 0..100 {
-        logger
-            .log(Record::new(Level::Info, "f", "m").field("i", i))
-            .unwrap();
-    }
-    logger.flush(Duration::from_secs(10)).unwrap();
+    let logger = log_100(config);
     assert_eq!(lines(&good).len(), 100);
     let m = logger.metrics();
     assert_eq!(
@@ -303,13 +310,7 @@ fn sinks_with_an_encoder_each_get_their_lines_and_failures_counted() {
         text.to_str().unwrap()
     ))
     .unwrap();
-    let logger = Logger::new(config).unwrap();
-    for i in 0..100 {
-        logger
-            .log(Record::new(Level::Info, "f", "m").field("i", i))
-            .unwrap();
-    }
-    logger.flush(Duration::from_secs(10)).unwrap();
+    let logger = log_100(config);
     let json_lines = lines(&json);
     assert_eq!(json_lines.len(), 100);
     assert_eq!(json_lines[99]["i"], 99);
