@@ -2,8 +2,9 @@
 //! bytes long: a call to `memcpy` (through the PLT, then its size
 //! dispatch) costs more than the copy, and `is_ascii` walks bytes one by
 //! one until it reaches an aligned word. Overlapping word moves do both
-//! inline. `key_hash` is here too: schema, masking and encoding each look
-//! names up by it.
+//! inline. The hashes are here too: `key_hash` for the tables that look
+//! names up (masking's keys, naming advice), `text_hash` for remembered
+//! texts.
 
 /// The eight bytes of `b` at `i`, as a little-endian word.
 #[inline(always)]
@@ -159,14 +160,6 @@ pub(crate) fn text_hash(b: &[u8]) -> u64 {
         );
     }
     (x ^ y.rotate_left(17)).wrapping_mul(K)
-}
-
-/// The bit a name with hash `h` sets in a 64-bit presence mask: a clear
-/// bit proves the name absent without comparing names (a set one may be
-/// another name's).
-#[inline(always)]
-pub(crate) const fn hash_bit(h: u64) -> u64 {
-    1 << (h % 64)
 }
 
 /// Copies `src` to `dst`.

@@ -281,19 +281,19 @@ impl Validator {
     fn fill(&self, rec: &Record, plan: &mut Plan) {
         let finder = Finder::new(rec);
         let mut add = |schema: u32, node: &Node| {
-            for (required, (name, h)) in node.required_names().enumerate() {
-                if finder.locate(name, h).is_none() {
+            for (required, name) in node.required.iter().enumerate() {
+                if finder.locate(name).is_none() {
                     let required = required as u32;
                     plan.steps.push(Step::Missing { schema, required });
                 }
             }
-            for (property, (name, h)) in node.property_names().enumerate() {
-                if let Some(source) = finder.locate(name, h) {
+            for (property, (name, child)) in node.properties.iter().enumerate() {
+                if let Some(source) = finder.locate(name) {
                     plan.steps.push(Step::Check {
                         schema,
                         property: property as u32,
                         source,
-                        quick: node.properties[property].1.quick(),
+                        quick: child.quick(),
                     });
                 }
             }

@@ -9,7 +9,6 @@
 
 use super::naming;
 use super::subset::{Quick, Seen};
-use crate::bytes::{eq, hash_bit, key_hash};
 use crate::context::{Context, IDS};
 use crate::names::Names;
 use crate::record::{LogType, Record};
@@ -78,86 +77,43 @@ pub(super) fn seen(rec: &Record, source: Source) -> Option<Seen<'_>> {
     })
 }
 
-/// Most record fields whose name hashes `Finder` keeps on the stack; a
-/// record with more is searched by name alone.
-const INDEXED: usize = 16;
-
 /// Finds where a record holds a name, as the output will show it: the
 /// record's level, logger, message and type; the id slots (context
 /// first, as encoders do); then the record's own fields (the last of a
 /// repeated name wins), then the context's user, session and bound
-/// fields.
+/// fields. Runs only when a plan is made, so it simply compares names.
 pub(super) struct Finder<'a> {
     rec: &'a Record,
-    hashes: [u64; INDEXED],
-    /// The `hash_bit` of every field's name: most names a schema asks
-    /// for are absent, and this settles it without a scan.
-    present: u64,
 }
-
-const H_LEVEL: u64 = key_hash("level");
-const H_LOGGER: u64 = key_hash("logger");
-const H_MESSAGE: u64 = key_hash("message");
-const H_LOG_TYPE: u64 = key_hash("log_type");
-const H_IDS: [u64; 6] = [
-    key_hash(IDS[0]),
-    key_hash(IDS[1]),
-    key_hash(IDS[2]),
-    key_hash(IDS[3]),
-    key_hash(IDS[4]),
-    key_hash(IDS[5]),
-];
 
 impl<'a> Finder<'a> {
     pub(super) fn new(rec: &'a Record) -> Finder<'a> {
-        let mut hashes = [0; INDEXED];
-        let mut present = 0;
-        for (h, (k, _)) in hashes.iter_mut().zip(&rec.fields) {
-            *h = key_hash(k);
-            present |= hash_bit(*h);
-        }
-        if rec.fields.len() > INDEXED {
-            present = u64::MAX;
-        }
-        Finder {
-            rec,
-            hashes,
-            present,
-        }
+        Finder { rec }
     }
 
-    fn field(&self, name: &str, h: u64) -> Option<Source> {
-        let fields = &self.rec.fields;
-        if self.present & hash_bit(h) == 0 {
-            return None;
-        }
-        let at = if fields.len() > INDEXED {
-            fields.iter().rposition(|(k, _)| k == name)
-        } else {
-            (0..fields.len())
-                .rev()
-                .find(|&i| self.hashes[i] == h && eq(fields[i].0.as_bytes(), name.as_bytes()))
-        };
-        at.map(|i| Source::Field(i as u32))
+    fn field(&self, name: &str) -> Option<Source> {
+        let at = self.rec.fields.iter().rposition(|(k, _)| k == name)?;
+        Some(Source::Field(at as u32))
     }
 
-    /// Where the record holds `name` (whose `key_hash` is `h`), if it does.
-    pub(super) fn locate(&self, name: &str, h: u64) -> Option<Source> {
+    /// Where the record holds `name`, if it does.
+    pub(super) fn locate(&self, name: &str) -> Option<Source> {
         let rec = self.rec;
-        let ctx = rec.context.as_deref();
-        let ctx_id = |i: u8| ctx.and_then(|c| id(c, i)).map(|_| Source::Id(i));
-        let is = |k: usize| H_IDS[k] == h && IDS[k] == name;
-        match h {
-            H_LEVEL if name == "level" => Some(Source::Level),
-            H_LOGGER if name == "logger" => Some(Source::Logger),
-            H_MESSAGE if name == "message" => Some(Source::Message),
-            H_LOG_TYPE if name == "log_type" => rec.log_type.map(|_| Source::LogType),
-            _ => match (0..4).find(|&k| is(k)) {
-                Some(k) => ctx_id(k as u8).or_else(|| self.field(name, h)),
-                None => self.field(name, h).or_else(|| {
-                    if is(4) || is(5) {
-                        return ctx_id(if is(4) { 4 } else { 5 });
-                    }
+        let ctx_id = |i: usize| {
+            let c = rec.context.as_deref()?;
+            id(c, i as u8).map(|_| Source::Id(i as u8))
+        };
+        match name {
+            "level" => Some(Source::Level),
+            "logger" => Some(Source::Logger),
+            "message" => Some(Source::Message),
+            "log_type" => rec.log_type.map(|_| Source::LogType),
+            _ => match IDS.iter().position(|id| *id == name) {
+                // The trace ids: the context's first, as encoders write them.
+                Some(i @ 0..4) => ctx_id(i).or_else(|| self.field(name)),
+                // User and session: the record's own field first.
+                Some(i) => self.field(name).or_else(|| ctx_id(i)),
+                None => self.field(name).or_else(|| {
                     let at = bound(rec).iter().position(|(k, _)| k == name)?;
                     Some(Source::Bound(at as u32))
                 }),

@@ -4,7 +4,6 @@
 //! configuration (bad schemas are configuration errors naming the key);
 //! checked on the writer thread against the record's values.
 
-use crate::bytes::key_hash;
 use crate::config::doc::Section;
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -172,10 +171,6 @@ pub struct Node {
     pub format: Option<Format>,
     pub required: Vec<String>,
     pub properties: Vec<(String, Node)>,
-    /// `key_hash` of each `required` name and each property name, so
-    /// that looking a record's field up is mostly integer comparisons.
-    required_hashes: Vec<u64>,
-    property_hashes: Vec<u64>,
 }
 
 /// A value as validation sees it: a field's value, or a string the record
@@ -317,8 +312,6 @@ impl Node {
                 node.properties.push((name.clone(), child));
             }
         }
-        node.required_hashes = node.required.iter().map(|n| key_hash(n)).collect();
-        node.property_hashes = node.properties.iter().map(|(n, _)| key_hash(n)).collect();
         Ok(node)
     }
 
@@ -342,22 +335,6 @@ impl Node {
             push_unique(out, path.clone());
             child.paths(&path, out);
         }
-    }
-
-    /// The `required` names with their `key_hash`es, in order.
-    pub(super) fn required_names(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.required
-            .iter()
-            .map(String::as_str)
-            .zip(self.required_hashes.iter().copied())
-    }
-
-    /// The property names with their `key_hash`es, in order.
-    pub(super) fn property_names(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.properties
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .zip(self.property_hashes.iter().copied())
     }
 
     /// The checks a plan's step makes itself, when this schema asks only

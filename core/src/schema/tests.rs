@@ -294,8 +294,8 @@ fn custom_schema_matches_log_type_and_sees_record_slots() {
 
 #[test]
 fn names_only_the_context_holds_are_checked() {
-    // Absent names are skipped by a presence mask; every name the
-    // context supplies must still reach its rule.
+    // A plan finds each name where the output has it: every name the
+    // context supplies must reach its rule.
     let v = Validator::new(&config(
         r#"{"schemas": {"ctx": {"required": ["request_id", "session_id", "tenant", "logger"],
             "properties": {"trace_id": {"pattern": "^t-"}, "tenant": {"enum": ["acme"]}}}}}"#,
