@@ -69,6 +69,8 @@ impl Encoder for Json {
         write::opt(out, first, "environment", self.meta.environment.as_deref());
         write::opt(out, first, "version", self.meta.version.as_deref());
         write::opt(out, first, "log_type", rec.log_type.map(|t| t.as_str()));
+        // The common body in a loop here: through `each_field`'s callback
+        // the members cost about 360 instructions more a record.
         match view.own_fields() {
             Some(fields) => fields.for_each(|(k, v)| member(out, first, &k, v)),
             None => view.each_field(|k, v| member(out, first, k, v)),

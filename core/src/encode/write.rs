@@ -62,11 +62,11 @@ fn quoted(out: &mut Vec<u8>, pre: &[u8], bytes: &[u8], post: &[u8]) {
 /// A string that may hold bytes to escape; out of line, so that the
 /// common case stays small where it is inlined. Sixteen bytes are read
 /// and stored per step (the last step reads the last sixteen again; a
-/// string under sixteen goes eight bytes, then one, at a time), and only the bytes before
-/// an escape count: stores run ahead of the length by at most sixteen
-/// bytes, so each slice reserves its worst case (every byte `\u00XX`)
-/// plus sixteen. Slices keep a huge string from reserving six times its
-/// size.
+/// string under sixteen goes eight bytes, then one, at a time), and only
+/// the bytes before an escape count: stores run ahead of the length by at
+/// most sixteen bytes, so each slice reserves its worst case (every byte
+/// `\u00XX`) plus sixteen. Slices keep a huge string from reserving six
+/// times its size.
 #[inline(never)]
 fn escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const SLICE: usize = 4096;
