@@ -65,29 +65,24 @@ impl Logger {
     /// `capture` from bytes that should be UTF-8 (C strings), checked as
     /// they are copied into the ring: invalid sequences become U+FFFD, and
     /// the flag says whether any did.
-    #[inline]
+    #[inline(always)]
     pub fn capture_bytes(
         &self,
         level: Level,
         logger: &[u8],
         message: &[u8],
     ) -> (Capture<'_>, bool) {
-        if !self.enabled(level) {
-            return (self.capture_off(), false);
-        }
-        let nanos = ring::now_nanos();
-        if !self.strict() {
-            if let Some(mut w) = self.open_ring(nanos, level) {
-                if w.names_bytes(logger, message) {
-                    return (self.capture_to(nanos, To::Ring(w)), false);
-                }
-            }
-        }
-        let ((logger, bad_logger), (message, bad_message)) = (lossy(logger), lossy(message));
-        (
-            self.capture_nanos(nanos, level, &logger, &message),
-            bad_logger || bad_message,
-        )
+        let mut c = self.unstarted();
+        let bad = c.start_bytes(level, logger, message);
+        (c, bad)
+    }
+
+    /// A capture that records nothing until `Capture::start_bytes`. A hot
+    /// caller keeps it in place: moving a capture just filled costs a
+    /// stalled copy of the ring entry's bookkeeping.
+    #[inline(always)]
+    pub fn unstarted(&self) -> Capture<'_> {
+        self.capture_off()
     }
 
     /// A capture of an enabled level.
@@ -121,6 +116,40 @@ impl Logger {
 }
 
 impl Capture<'_> {
+    /// Starts an unstarted capture (`Logger::unstarted`) as
+    /// `Logger::capture_bytes` does; true when invalid sequences were
+    /// replaced.
+    #[inline(always)]
+    pub fn start_bytes(&mut self, level: Level, logger: &[u8], message: &[u8]) -> bool {
+        let l = self.logger;
+        if !l.enabled(level) {
+            return false;
+        }
+        self.nanos = ring::now_nanos();
+        if !l.strict() {
+            if let Some(w) = l.open_ring(self.nanos, level) {
+                // Filled where it stays: no copy of a just-written entry.
+                self.to = To::Ring(w);
+                if let To::Ring(w) = &mut self.to {
+                    if w.names_bytes(logger, message) {
+                        return false;
+                    }
+                }
+                self.to = To::Off;
+            }
+        }
+        self.start_lossy(level, logger, message)
+    }
+
+    #[cold]
+    fn start_lossy(&mut self, level: Level, logger: &[u8], message: &[u8]) -> bool {
+        let ((logger, bad_logger), (message, bad_message)) = (lossy(logger), lossy(message));
+        *self = self
+            .logger
+            .capture_nanos(self.nanos, level, &logger, &message);
+        bad_logger || bad_message
+    }
+
     /// `str` (or `json`) from bytes that should be UTF-8, as
     /// `Logger::capture_bytes` takes them; true when invalid sequences
     /// were replaced.
@@ -303,19 +332,32 @@ impl Capture<'_> {
     }
 
     /// Queues the record, as `Logger::log` does.
-    #[inline]
-    pub fn send(self) -> Result<()> {
-        match self.to {
-            To::Off => Ok(()),
-            To::Ring(_) if !self.logger.allows(self.log_type) => Ok(()),
-            To::Ring(w) => {
+    #[inline(always)]
+    pub fn send(mut self) -> Result<()> {
+        self.queue()
+    }
+
+    /// `send` without moving the capture, which records nothing more
+    /// afterwards: a hot caller keeps its capture in place (see
+    /// `Logger::unstarted`).
+    #[inline(always)]
+    pub fn queue(&mut self) -> Result<()> {
+        if let To::Ring(w) = &mut self.to {
+            let sent = if !self.logger.allows(self.log_type) {
+                Ok(())
+            } else {
                 let strip = !self.logger.config().include_correlation_id;
                 match w.finish(strip, self.logger.rings()) {
                     true => Ok(()),
                     false => Err(self.logger.refused()),
                 }
-            }
+            };
+            self.to = To::Off;
+            return sent;
+        }
+        match std::mem::replace(&mut self.to, To::Off) {
             To::Record(rec) => self.logger.log(rec),
+            To::Off | To::Ring(_) => Ok(()),
         }
     }
 

@@ -293,18 +293,28 @@ impl Logger {
     /// goes the boxed way. A full ring at its largest is a full queue:
     /// under `block` the call waits for room, under `drop` the record is
     /// boxed and meets the channel's policy.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn open_ring(&self, nanos: i64, level: Level) -> Option<Writing> {
         loop {
             match Writing::open(&self.rings, nanos, level) {
                 Open::Ready(w) => return Some(w),
-                // A shut-down writer makes no more room.
-                Open::Full if self.overflow == Overflow::Block && !self.is_shut_down() => {
-                    self.wait_for_ring();
-                }
+                Open::Full if self.waited_for_ring() => {}
                 Open::Full | Open::Refused => return None,
             }
         }
+    }
+
+    /// Under `block`, waits for room in the calling thread's full ring;
+    /// false when the record should go the boxed way instead. Out of line,
+    /// so that no entry being opened passes through memory.
+    #[cold]
+    fn waited_for_ring(&self) -> bool {
+        // A shut-down writer makes no more room.
+        let wait = self.overflow == Overflow::Block && !self.is_shut_down();
+        if wait {
+            self.wait_for_ring();
+        }
+        wait
     }
 
     /// Whether records of this type are written (`audit.enabled`,

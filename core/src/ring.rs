@@ -706,9 +706,10 @@ impl Writing {
 
     /// Completes the entry with the thread's context (when it changed) and
     /// publishes it: one release store of the ring's `written` position.
-    /// False, and nothing published, when the logger is shut down.
+    /// False, and nothing published, when the logger is shut down. The
+    /// entry stays open until the `Writing` is dropped.
     #[inline]
-    pub fn finish(mut self, strip_correlation_id: bool, rings: &Rings) -> bool {
+    pub fn finish(&mut self, strip_correlation_id: bool, rings: &Rings) -> bool {
         // SAFETY: see `open`; `busy` keeps the lane in place.
         let lane = unsafe { &mut *self.lane.as_ptr() };
         // With `closed`, a Dekker pair: either this capture sees the

@@ -3,7 +3,7 @@
 use crate::status::{clear_error, fail, guard, lf_status, null_argument, set_error};
 use crate::strings::{bytes, owned, text};
 use logfort_core::{Capture, Config, Level, Logger};
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 use std::time::Duration;
 
 /// A logger: a queue and the writer thread behind it. Opaque.
@@ -119,31 +119,43 @@ pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logg
     }
 }
 
-/// The record being captured, and whether a string was not valid UTF-8.
-type Started = (Capture<'static>, bool);
-
-/// Starts a record: NULL checks first, then the level (a filtered call
-/// touches no string), then the strings.
-unsafe fn begin(
+/// Checks a call: NULL checks first, then the level (a filtered call
+/// touches no string). The logger when the record is to be captured.
+#[inline(always)]
+unsafe fn begin<'a>(
     logger: *const lf_logger,
     level: i32,
     logger_name: *const c_char,
     message: *const c_char,
-) -> Result<Option<Started>, lf_status> {
+) -> Result<Option<(&'a Logger, Level)>, lf_status> {
     // SAFETY: forwarded from the caller's contract.
-    let l: &'static Logger = unsafe { logger_ref(logger) }?;
+    let l: &'a Logger = unsafe { logger_ref(logger) }?;
     for (p, name) in [(logger_name, "logger_name"), (message, "message")] {
         if p.is_null() {
             return Err(null_argument(name));
         }
     }
     let level = Level::from_number(level as i64);
-    if !l.enabled(level) {
-        return Ok(None);
-    }
-    // SAFETY: forwarded from the caller's contract (both checked above).
-    let (name, msg) = unsafe { (bytes(logger_name, "")?, bytes(message, "")?) };
-    Ok(Some(l.capture_bytes(level, name, msg)))
+    Ok(l.enabled(level).then_some((l, level)))
+}
+
+/// Starts `rec` (unstarted, kept in place by the caller) with the names;
+/// true when a string was not valid UTF-8.
+#[inline(always)]
+unsafe fn start(
+    rec: &mut Capture<'_>,
+    level: Level,
+    logger_name: *const c_char,
+    message: *const c_char,
+) -> bool {
+    // SAFETY: forwarded from the caller's contract (`begin` checked both).
+    let (name, msg) = unsafe {
+        (
+            CStr::from_ptr(logger_name).to_bytes(),
+            CStr::from_ptr(message).to_bytes(),
+        )
+    };
+    rec.start_bytes(level, name, msg)
 }
 
 /// Turns the outcome of queueing a record into a status.
@@ -183,11 +195,14 @@ pub unsafe extern "C" fn lf_log(
 ) -> lf_status {
     guard(|| {
         // SAFETY: forwarded from the caller's contract.
-        let (mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+        let (l, level) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
             Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
         };
+        let mut rec = l.unstarted();
+        // SAFETY: as above.
+        let mut lossy = unsafe { start(&mut rec, level, logger_name, message) };
         let mut json_error = None;
         if !fields_json.is_null() {
             // SAFETY: forwarded from the caller's contract.
@@ -202,7 +217,7 @@ pub unsafe extern "C" fn lf_log(
                 rec.object(&json);
             }
         }
-        finish(rec.send(), lossy, json_error)
+        finish(rec.queue(), lossy, json_error)
     })
 }
 
@@ -236,11 +251,14 @@ pub unsafe extern "C" fn lf_log_kv(
             return lf_status::LF_NULL_ARGUMENT;
         }
         // SAFETY: forwarded from the caller's contract.
-        let (mut rec, mut lossy) = match unsafe { begin(logger, level, logger_name, message) } {
+        let (l, level) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
             Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
         };
+        let mut rec = l.unstarted();
+        // SAFETY: as above.
+        let mut lossy = unsafe { start(&mut rec, level, logger_name, message) };
         let kvs = if n == 0 {
             &[][..]
         } else {
@@ -291,7 +309,7 @@ pub unsafe extern "C" fn lf_log_kv(
             };
             lossy |= bad_key || bad_value;
         }
-        finish(rec.send(), lossy, None)
+        finish(rec.queue(), lossy, None)
     })
 }
 
