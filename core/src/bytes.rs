@@ -57,6 +57,24 @@ pub(crate) fn or_words(b: &[u8], pad: u8, f: impl Fn(u64) -> u64) -> u64 {
     }
 }
 
+/// At most sixteen bytes as two words that hold every byte of `b` (see
+/// `or_words`: overlapping, or padded with `pad`), `b`'s start first.
+#[inline(always)]
+pub(crate) fn two_words(b: &[u8], pad: u8) -> [u64; 2] {
+    debug_assert!(b.len() <= 16);
+    let n = b.len();
+    let pads = u64::from_le_bytes([pad; 8]);
+    match n {
+        8.. => [word_at(b, 0), word_at(b, n - 8)],
+        4..=7 => [half_at(b, 0) | half_at(b, n - 4) << 32, pads],
+        1..=3 => {
+            let three = b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16;
+            [three | pads << 24, pads]
+        }
+        0 => [pads, pads],
+    }
+}
+
 /// `b.is_ascii()`, in whole words (see `or_words`).
 #[inline]
 pub fn is_ascii(b: &[u8]) -> bool {
@@ -126,40 +144,29 @@ pub const fn key_hash(name: &str) -> u64 {
     h
 }
 
-/// A hash of a whole string, for remembering texts: sixteen bytes per
-/// step in two independent chains, so a long message costs half the
-/// dependent multiplies `key_hash` would; the last step reads the last
-/// sixteen bytes again. Equal strings have equal hashes; a match is
-/// confirmed by comparing the texts.
+/// A hash of a string's length and of at most 24 of its bytes (the
+/// first, middle and last eight), for the slot of a remembered text: the
+/// same few instructions whatever the length. A match is confirmed by
+/// comparing the texts, so two texts that differ only elsewhere just take
+/// turns in one slot.
 #[inline]
 pub(crate) fn text_hash(b: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     const L: u64 = 0xc2b2_ae3d_27d4_eb4f;
     let n = b.len();
-    let (word, half) = (|i| word_at(b, i), |i| half_at(b, i));
-    let (mut x, mut y) = (K ^ n as u64, L);
-    let mut mix = |a: u64, c: u64| {
-        x = (x ^ a).wrapping_mul(K).rotate_left(29);
-        y = (y ^ c).wrapping_mul(L).rotate_left(31);
-    };
-    if n >= 16 {
-        let mut i = 0;
-        while i + 16 < n {
-            mix(word(i), word(i + 8));
-            i += 16;
-        }
-        mix(word(n - 16), word(n - 8));
-    } else if n >= 8 {
-        mix(word(0), word(n - 8));
-    } else if n >= 4 {
-        mix(half(0), half(n - 4));
-    } else if n > 0 {
-        mix(
+    let (first, middle, last) = match n {
+        8.. => (word_at(b, 0), word_at(b, (n - 8) / 2), word_at(b, n - 8)),
+        4..=7 => (half_at(b, 0), 0, half_at(b, n - 4)),
+        1..=3 => (
             b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
             0,
-        );
-    }
-    (x ^ y.rotate_left(17)).wrapping_mul(K)
+            0,
+        ),
+        0 => (0, 0, 0),
+    };
+    let h = (first ^ n as u64).wrapping_mul(K) ^ middle.wrapping_mul(L).rotate_left(31) ^ last;
+    let h = h.wrapping_mul(K);
+    h ^ h >> 29
 }
 
 /// Copies `src` to `dst`.
@@ -339,16 +346,43 @@ mod tests {
     }
 
     #[test]
-    fn text_hash_sees_a_change_at_every_offset_of_every_length() {
+    fn text_hash_sees_the_length_and_the_first_middle_and_last_bytes() {
         let mut seen = std::collections::HashSet::new();
         for n in 0..70usize {
             let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
             assert_eq!(super::text_hash(&a), super::text_hash(&a.clone()));
             assert!(seen.insert(super::text_hash(&a)), "length {n} collides");
+            let sampled = |at: usize| match n {
+                8.. => at < 8 || (n - 8) / 2 <= at && at < (n - 8) / 2 + 8 || at >= n - 8,
+                4..=7 => true,
+                _ => at == 0 || at == n / 2 || at == n - 1,
+            };
             for at in 0..n {
                 let mut b = a.clone();
                 b[at] ^= 0x20;
-                assert_ne!(super::text_hash(&a), super::text_hash(&b), "{n} {at}");
+                let changed = super::text_hash(&a) != super::text_hash(&b);
+                assert_eq!(changed, sampled(at), "{n} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn two_words_hold_every_byte_and_otherwise_the_pad() {
+        for n in 0..=16usize {
+            let a: Vec<u8> = (1..=n as u8).collect();
+            let bytes = |b: &[u8]| -> Vec<u8> {
+                let [lo, hi] = super::two_words(b, 0xee);
+                [lo.to_le_bytes(), hi.to_le_bytes()].concat()
+            };
+            let held = bytes(&a);
+            assert!(
+                held.iter().all(|b| a.contains(b) || *b == 0xee),
+                "{n}: {held:?}"
+            );
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] = 0x80;
+                assert!(bytes(&b).contains(&0x80), "{n} {at}");
             }
         }
     }

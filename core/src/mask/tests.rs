@@ -482,6 +482,38 @@ fn remembered_texts_come_out_the_same_and_are_counted_every_time() {
 }
 
 #[test]
+fn texts_that_share_a_slot_are_each_masked_as_they_are() {
+    // Same length, same first, middle and last eight bytes: one slot
+    // (`bytes::text_hash`), which the texts take in turns.
+    let m = Arc::new(masker("{}"));
+    let mut stage = MaskStage::new(m.clone());
+    let clean = "user 7 said: label=42 and the web tier answered it all done, ok";
+    let secret = "user 7 said: token=42 and the web tier answered it all done, ok";
+    let masked = "user 7 said: token=***MASKED*** and the web tier answered it all done, ok";
+    assert_eq!(clean.len(), secret.len());
+    assert_eq!(
+        crate::bytes::text_hash(clean.as_bytes()),
+        crate::bytes::text_hash(secret.as_bytes())
+    );
+    for round in 1..=3u64 {
+        for (text, out) in [
+            (clean, clean),
+            (secret, masked),
+            (secret, masked),
+            (clean, clean),
+        ] {
+            let mut rec = Record::new(Level::Info, "x", text).field("note", text);
+            stage.apply(&mut rec);
+            assert_eq!(rec.message, out, "round {round}");
+            assert_eq!(rec.fields[0].1, Value::from(out), "round {round}");
+            stage.after(&mut rec);
+        }
+        stage.publish();
+        assert_eq!(m.count("kv_secret"), 4 * round);
+    }
+}
+
+#[test]
 fn remembered_texts_are_lent_to_the_record_and_taken_back() {
     let m = Arc::new(masker("{}"));
     let mut stage = MaskStage::new(m.clone());
