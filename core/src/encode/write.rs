@@ -629,6 +629,29 @@ mod tests {
     }
 
     #[test]
+    fn escapes_at_every_pair_of_offsets_are_each_written() {
+        // Several escapes in one sixteen-byte step, and steps that end
+        // near the string's end.
+        for len in 2..48 {
+            for a in 0..len {
+                for b in a + 1..len {
+                    let mut input = vec![b'x'; len];
+                    input[a] = b'"';
+                    input[b] = if b % 2 == 0 { b'\n' } else { 0x01 };
+                    let input = String::from_utf8(input).unwrap();
+                    assert_eq!(
+                        s(&input),
+                        serde_json::to_string(&input).unwrap(),
+                        "{input:?}"
+                    );
+                }
+            }
+        }
+        let dense = "\"\\".repeat(40);
+        assert_eq!(s(&dense), serde_json::to_string(&dense).unwrap());
+    }
+
+    #[test]
     fn every_ascii_byte_is_judged_alike_at_every_offset_of_short_strings() {
         // The quick check reads overlapping words and, below four bytes,
         // three sampled bytes: each must still see every position.
