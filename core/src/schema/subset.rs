@@ -131,21 +131,45 @@ impl Quick {
     /// (`Node::check_value` decides), never "fails".
     #[inline]
     pub(super) fn passes(&self, v: Seen<'_>, accepted: &Accepted) -> bool {
-        if self.kinds != 0 && v.kinds() & self.kinds == 0 {
+        // One look at the value: its kinds, and the number or text the
+        // bounds or the format check.
+        let (number, integer) = (Kind::Number.bit(), Kind::Integer.bit());
+        let (kinds, n, text) = match v {
+            Seen::Str(s) => (Kind::String.bit(), None, Some(s)),
+            Seen::Value(Value::Str(s) | Value::Raw(s)) => {
+                (Kind::String.bit(), None, Some(s.as_str()))
+            }
+            Seen::Value(&Value::Int(i)) => (number | integer, Some(i as f64), None),
+            Seen::Value(&Value::UInt(u)) => (number | integer, Some(u as f64), None),
+            Seen::Value(&Value::Float(f)) => {
+                let whole = self.kinds & integer != 0 && is_whole(f);
+                (number | if whole { integer } else { 0 }, Some(f), None)
+            }
+            Seen::Value(other) => (Seen::Value(other).kinds(), None, None),
+        };
+        if self.kinds != 0 && kinds & self.kinds == 0 {
             return false;
         }
-        if let Some(n) = v.as_f64() {
+        if let Some(n) = n {
             let low = self.minimum.is_none_or(|min| n >= min);
             let high = self.maximum.is_none_or(|max| n <= max);
             if !(low && high) {
                 return false; // NaN too
             }
         }
-        match (self.format, v.as_str()) {
+        match (self.format, text) {
             (Some(f), Some(s)) => accepted.remembers(f, s),
             _ => true,
         }
     }
+}
+
+/// Whether `f` is a whole number (a finite float of integer value), by
+/// a round trip through `i64` where `fract` would call `trunc` (x86-64
+/// has no rounding instruction before SSE4.1). From 2^53 up every float
+/// is whole.
+pub(super) fn is_whole(f: f64) -> bool {
+    f.is_finite() && (f.abs() >= (1u64 << 53) as f64 || f as i64 as f64 == f)
 }
 
 /// A compiled `pattern`; equal when the source text is.
@@ -206,9 +230,7 @@ impl<'a> Seen<'a> {
         match v {
             Value::Str(_) | Value::Raw(_) => Kind::String.bit(),
             Value::Int(_) | Value::UInt(_) => Kind::Number.bit() | Kind::Integer.bit(),
-            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => {
-                Kind::Number.bit() | Kind::Integer.bit()
-            }
+            Value::Float(f) if is_whole(*f) => Kind::Number.bit() | Kind::Integer.bit(),
             Value::Float(_) => Kind::Number.bit(),
             Value::Bool(_) => Kind::Boolean.bit(),
             Value::Object(_) => Kind::Object.bit(),

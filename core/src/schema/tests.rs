@@ -651,3 +651,34 @@ fn a_quick_pass_is_never_a_violation() {
     let pattern = Node::from_json("t", r#"{"type": "string", "pattern": "^a"}"#).unwrap();
     assert_eq!(pattern.quick(), None);
 }
+
+#[test]
+fn whole_floats_are_told_apart_from_fractions_without_rounding() {
+    let floats = [
+        0.0,
+        -0.0,
+        1.0,
+        -3.0,
+        0.5,
+        -0.5,
+        12.5,
+        4_503_599_627_370_495.5,
+        9_007_199_254_740_992.0,
+        9_007_199_254_740_994.0,
+        9.3e18,
+        -9.3e18,
+        1e300,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let whole: Vec<bool> = floats.iter().map(|&f| subset::is_whole(f)).collect();
+    let reference: Vec<bool> = floats
+        .iter()
+        .map(|f| f.is_finite() && f.fract() == 0.0)
+        .collect();
+    assert_eq!(whole, reference);
+    assert_eq!(whole.iter().filter(|w| **w).count(), 10);
+}
