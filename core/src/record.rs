@@ -335,7 +335,10 @@ pub(crate) struct Refill<'a> {
     n: usize,
 }
 
+// Inlined into the ring decoder's loop: a call per field cost about a
+// third of the field's decoding.
 impl Refill<'_> {
+    #[inline]
     pub fn str(&mut self, key: &str, value: &str) {
         self.put(key, |v| match v {
             Value::Str(s) => crate::bytes::assign(s, value),
@@ -343,8 +346,16 @@ impl Refill<'_> {
         });
     }
 
+    #[inline]
     pub fn value(&mut self, key: &str, value: Value) {
-        self.put(key, |v| *v = value);
+        self.put(key, |v| match v {
+            // A scalar holds nothing to free: replaced without a call to
+            // its drop.
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::UInt(_) | Value::Float(_) => {
+                std::mem::forget(std::mem::replace(v, value))
+            }
+            _ => *v = value,
+        });
     }
 
     /// The JSON object the record's `raw_fields` hold.
@@ -361,6 +372,7 @@ impl Refill<'_> {
         self.rec.log_type = t;
     }
 
+    #[inline]
     fn put(&mut self, key: &str, set: impl FnOnce(&mut Value)) {
         let rec = &mut *self.rec;
         if self.n == rec.fields.len() {
