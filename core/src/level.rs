@@ -47,13 +47,17 @@ impl Level {
 
     /// Any number on Python's scale: custom levels round down to the
     /// nearest named level (e.g. 35 is a WARNING), below 5 is TRACE.
+    #[inline]
     pub fn from_number(n: i64) -> Level {
-        Level::ALL
-            .iter()
-            .rev()
-            .copied()
-            .find(|l| n >= l.number() as i64)
-            .unwrap_or(Level::Trace)
+        match n {
+            50.. => Level::Critical,
+            40..=49 => Level::Error,
+            30..=39 => Level::Warning,
+            25..=29 => Level::Notice,
+            20..=24 => Level::Info,
+            10..=19 => Level::Debug,
+            _ => Level::Trace,
+        }
     }
 
     /// Winston's npm levels (and pino's names for the same ideas).
@@ -189,6 +193,17 @@ mod tests {
         for l in Level::ALL {
             assert_eq!(Level::from_number(l.number() as i64), l);
         }
+        // Every number: the highest named level not above it.
+        for n in -3..=70 {
+            let below = Level::ALL.iter().rev().find(|l| n >= l.number() as i64);
+            assert_eq!(
+                Level::from_number(n),
+                *below.unwrap_or(&Level::Trace),
+                "{n}"
+            );
+        }
+        assert_eq!(Level::from_number(i64::MIN), Level::Trace);
+        assert_eq!(Level::from_number(i64::MAX), Level::Critical);
     }
 
     #[test]

@@ -372,7 +372,7 @@ impl Refill<'_> {
         self.rec.log_type = t;
     }
 
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, key: &str, set: impl FnOnce(&mut Value)) {
         let rec = &mut *self.rec;
         if self.n == rec.fields.len() {
