@@ -496,3 +496,33 @@ fn captures_of_a_disabled_type_are_counted_not_written() {
         1
     );
 }
+
+#[test]
+fn a_capture_queued_in_place_is_written_once_and_takes_nothing_more() {
+    // In the thread's ring, and boxed (schema policy `strict` validates
+    // on the caller); `queue` leaves the capture spent, as `send` would.
+    for extra in ["", r#","schema":{"policy":"strict"}"#] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let l = logger(&path, extra);
+        for i in 0..3i64 {
+            let mut c = l.unstarted();
+            assert!(!c.start_bytes(Level::Info, b"app", b"in place"));
+            c.int("i", i);
+            c.queue().unwrap();
+            c.str("late", "never written");
+            c.queue().unwrap();
+        }
+        let mut c = l.unstarted();
+        assert!(!c.start_bytes(Level::Debug, b"app", b"below the level"));
+        c.queue().unwrap();
+        let out = text(&l, &path);
+        assert_eq!(out.len(), 3, "{extra}");
+        for (i, line) in out.iter().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(v["message"], "in place");
+            assert_eq!(v["i"], i);
+            assert!(v.get("late").is_none(), "{line}");
+        }
+    }
+}
