@@ -93,8 +93,11 @@ pub(crate) struct Ring {
     /// The detours the thread queued while this was its ring, stored just
     /// before `closed_at`.
     closed_detours: AtomicU32,
-    /// The writer's side; only `RingReader` touches it.
-    reading: UnsafeCell<Reading>,
+    /// The writer's side; only `RingReader` touches it. On its own line:
+    /// the writer stores to it every drain, and on the line of `cap` and
+    /// `buf`, which every capture reads, it would cost the caller a miss
+    /// after each drain.
+    reading: Padded<UnsafeCell<Reading>>,
 }
 
 struct Published {
@@ -160,14 +163,14 @@ impl Ring {
             released: Padded(AtomicU64::new(0)),
             closed_at: AtomicU64::new(u64::MAX),
             closed_detours: AtomicU32::new(0),
-            reading: UnsafeCell::new(Reading {
+            reading: Padded(UnsafeCell::new(Reading {
                 next: 0,
                 limit: 0,
                 detours: 0,
                 taken: 0,
                 context: None,
                 prev,
-            }),
+            })),
         }
     }
 
@@ -863,14 +866,14 @@ impl RingReader {
         let ring = &*self.local[i];
         // SAFETY: only this reader touches `reading`, and `&mut self`
         // lets one such reference exist at a time.
-        (ring, unsafe { &mut *ring.reading.get() })
+        (ring, unsafe { &mut *ring.reading.0.get() })
     }
 
     /// What ring `i` has read so far.
     fn next(&self, i: usize) -> u64 {
         // SAFETY: only this reader touches `reading`; `&self` means no
         // `&mut` to it is live.
-        unsafe { (*self.local[i].reading.get()).next }
+        unsafe { (*self.local[i].reading.0.get()).next }
     }
 
     /// Readies ring `i` for `take`, up to what is published now; false
@@ -950,7 +953,7 @@ impl RingReader {
     /// one is not done.
     pub fn prev(&self, i: usize) -> Option<usize> {
         // SAFETY: as in `next`.
-        let prev = unsafe { (*self.local[i].reading.get()).prev.as_ref()? };
+        let prev = unsafe { (*self.local[i].reading.0.get()).prev.as_ref()? };
         self.local.iter().position(|r| Arc::ptr_eq(r, prev))
     }
 
@@ -959,7 +962,7 @@ impl RingReader {
     pub fn detour_written(&mut self, ring: &Ring) {
         // SAFETY: only this reader touches `reading`; `ring` is one of
         // these rings (a detour names its thread's ring).
-        let r = unsafe { &mut *ring.reading.get() };
+        let r = unsafe { &mut *ring.reading.0.get() };
         r.detours = r.detours.wrapping_add(1);
     }
 
@@ -968,7 +971,7 @@ impl RingReader {
         self.local
             .iter()
             // SAFETY: as in `next`.
-            .map(|r| r.caller.0.count.load(Relaxed) - unsafe { (*r.reading.get()).taken })
+            .map(|r| r.caller.0.count.load(Relaxed) - unsafe { (*r.reading.0.get()).taken })
             .sum()
     }
 
@@ -1037,7 +1040,7 @@ impl RingReader {
 unsafe fn done(ring: &Ring) -> bool {
     let closed = ring.closed_at.load(Acquire);
     // SAFETY: forwarded from the caller's contract.
-    let r = unsafe { &*ring.reading.get() };
+    let r = unsafe { &*ring.reading.0.get() };
     closed != u64::MAX && r.next >= closed && r.detours == ring.closed_detours.load(Relaxed)
 }
 
