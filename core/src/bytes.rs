@@ -23,14 +23,13 @@ fn half_at(b: &[u8], i: usize) -> u64 {
 }
 
 /// `f` applied to every byte of `b` eight at a time, the results OR-ed:
-/// whole words, the last overlapping the one before; under eight bytes two
-/// overlapping halves; under four the first, middle and last byte with
-/// `pad` in the rest. For tests whose verdict a byte seen twice does not
-/// change.
+/// whole words, the last overlapping the one before; under eight bytes
+/// the first word of `two_words`. For tests whose verdict a byte seen
+/// twice does not change.
 #[inline]
 pub(crate) fn or_words(b: &[u8], pad: u8, f: impl Fn(u64) -> u64) -> u64 {
     let n = b.len();
-    let (word, half) = (|i| word_at(b, i), |i| half_at(b, i));
+    let word = |i| word_at(b, i);
     if n >= 8 {
         let mut m = f(word(n - 8));
         let mut i = 0;
@@ -39,26 +38,17 @@ pub(crate) fn or_words(b: &[u8], pad: u8, f: impl Fn(u64) -> u64) -> u64 {
             i += 8;
         }
         m
-    } else if n >= 4 {
-        f(half(0) | half(n - 4) << 32)
     } else if n > 0 {
-        f(u64::from_le_bytes([
-            b[0],
-            b[n / 2],
-            b[n - 1],
-            pad,
-            pad,
-            pad,
-            pad,
-            pad,
-        ]))
+        f(two_words(b, pad)[0])
     } else {
         0
     }
 }
 
-/// At most sixteen bytes as two words that hold every byte of `b` (see
-/// `or_words`: overlapping, or padded with `pad`), `b`'s start first.
+/// At most sixteen bytes as two words that hold every byte of `b`, its
+/// start first: two overlapping words; under eight bytes two overlapping
+/// halves in the first word; under four the first, middle and last byte
+/// with `pad` in the rest. The unused word is all `pad`.
 #[inline(always)]
 pub(crate) fn two_words(b: &[u8], pad: u8) -> [u64; 2] {
     debug_assert!(b.len() <= 16);

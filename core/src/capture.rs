@@ -43,7 +43,7 @@ impl Logger {
     pub fn capture(&self, level: Level, logger: &str, message: &str) -> Capture<'_> {
         match self.enabled(level) {
             true => self.capture_nanos(ring::now_nanos(), level, logger, message),
-            false => self.capture_off(),
+            false => self.unstarted(),
         }
     }
 
@@ -59,7 +59,7 @@ impl Logger {
     ) -> Capture<'_> {
         match self.enabled(level) {
             true => self.capture_nanos(ring::nanos_of(time), level, logger, message),
-            false => self.capture_off(),
+            false => self.unstarted(),
         }
     }
 
@@ -78,12 +78,13 @@ impl Logger {
         (c, bad)
     }
 
-    /// A capture that records nothing until `Capture::start_bytes`. A hot
-    /// caller keeps it in place: moving a capture just filled costs a
-    /// stalled copy of the ring entry's bookkeeping.
+    /// A capture that records nothing: what a disabled level gets, and
+    /// what `Capture::start_bytes` starts. A hot caller keeps it in place:
+    /// moving a capture just filled costs a stalled copy of the ring
+    /// entry's bookkeeping.
     #[inline(always)]
     pub fn unstarted(&self) -> Capture<'_> {
-        self.capture_off()
+        self.capture_to(0, To::Off)
     }
 
     /// A capture of an enabled level.
@@ -99,10 +100,6 @@ impl Logger {
             None => To::Record(self.record_at(ring::time_of(nanos), level, logger, message)),
         };
         self.capture_to(nanos, to)
-    }
-
-    fn capture_off(&self) -> Capture<'_> {
-        self.capture_to(0, To::Off)
     }
 
     #[inline]

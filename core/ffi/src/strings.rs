@@ -28,7 +28,7 @@ pub(crate) unsafe fn text<'a>(
 }
 
 /// A borrowed C string's bytes, for the calls that check UTF-8 as they
-/// copy (`Logger::capture_bytes`). NULL is an error naming the argument.
+/// copy (`Capture::text_bytes`). NULL is an error naming the argument.
 #[inline(always)]
 pub(crate) unsafe fn bytes<'a>(
     p: *const c_char,
