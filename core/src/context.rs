@@ -2,8 +2,8 @@
 //! together, carried with each record. Rust and C callers use the
 //! thread-scoped context; bindings pass their own per record.
 
+use crate::local;
 use crate::value::Value;
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -309,30 +309,26 @@ fn parse_hex_id<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
     Some(out)
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<Context>>> = const { RefCell::new(None) };
-}
-
 /// The calling thread's context, if any (one refcount increment).
 pub fn current() -> Option<Arc<Context>> {
-    CURRENT.with(|c| c.borrow().clone())
+    local::with(|l| l.context.borrow().clone()).flatten()
 }
 
 /// Runs `f` on the calling thread's context, if any, without taking a
 /// reference to it.
 pub fn with_current(f: impl FnOnce(&Arc<Context>)) {
-    CURRENT.with(|c| {
-        if let Some(ctx) = &*c.borrow() {
+    local::with(|l| {
+        if let Some(ctx) = &*l.context.borrow() {
             f(ctx)
         }
-    })
+    });
 }
 
 /// Changes the calling thread's context; records already captured keep
 /// the snapshot they took.
 pub fn update_current(f: impl FnOnce(&mut Context)) {
-    CURRENT.with(|c| {
-        let mut slot = c.borrow_mut();
+    local::with(|l| {
+        let mut slot = l.context.borrow_mut();
         let mut ctx = slot.as_deref().cloned().unwrap_or_default();
         f(&mut ctx);
         *slot = if ctx.is_empty() {
@@ -340,11 +336,11 @@ pub fn update_current(f: impl FnOnce(&mut Context)) {
         } else {
             Some(Arc::new(ctx))
         };
-    })
+    });
 }
 
 pub fn set_current(ctx: Option<Arc<Context>>) {
-    CURRENT.with(|c| *c.borrow_mut() = ctx);
+    local::with(|l| *l.context.borrow_mut() = ctx);
 }
 
 pub fn clear_current() {

@@ -12,6 +12,7 @@ pub mod context;
 pub mod encode;
 pub mod error;
 pub mod level;
+mod local;
 pub mod logger;
 pub mod mask;
 pub mod metrics;

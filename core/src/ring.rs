@@ -29,13 +29,14 @@
 //! Strings are a `u32` length and then the bytes. Numbers are native
 //! endian, unaligned.
 
-use crate::context::{self, Context};
+use crate::context::Context;
 use crate::level::Level;
+use crate::local::{self, Local};
 use crate::record::{LogType, Record};
 use crate::value::Value;
 use parking_lot::Mutex;
 use std::alloc::Layout;
-use std::cell::{RefCell, UnsafeCell};
+use std::cell::UnsafeCell;
 use std::ptr::NonNull;
 use std::sync::atomic::{
     compiler_fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*,
@@ -325,7 +326,7 @@ impl Rings {
 }
 
 /// The calling thread's side of one ring.
-struct Lane {
+pub(crate) struct Lane {
     owner: Weak<Rings>,
     ring: Arc<Ring>,
     /// Monotonic end of the last entry published.
@@ -393,36 +394,28 @@ impl Drop for Lane {
     }
 }
 
-thread_local! {
-    /// This thread's lanes, one per logger it has logged to. Boxed so
-    /// that an open capture's pointer survives the list growing.
-    #[allow(clippy::vec_box)]
-    static LANES: RefCell<Vec<Box<Lane>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The calling thread's lane for `rings`, made on first use; `None` while
-/// the thread exits.
+/// The calling thread's state and its lane for `rings`, the lane made on
+/// first use; `None` while the thread exits.
 #[inline]
-fn lane(rings: &Arc<Rings>) -> Option<NonNull<Lane>> {
-    LANES
-        .try_with(|lanes| {
-            let mut lanes = lanes.try_borrow_mut().ok()?;
-            let at = match lanes
-                .iter()
-                .position(|l| std::ptr::eq(l.owner.as_ptr(), Arc::as_ptr(rings)))
-            {
-                Some(at) => at,
-                None => {
-                    lanes.retain(|l| l.busy || l.owner.strong_count() > 0);
-                    let ring = rings.add(FIRST, None);
-                    lanes.push(Box::new(Lane::new(Arc::downgrade(rings), ring)));
-                    lanes.len() - 1
-                }
-            };
-            let lane: &mut Lane = &mut lanes[at];
-            Some(NonNull::from(lane))
-        })
-        .ok()?
+fn lane(rings: &Arc<Rings>) -> Option<(NonNull<Lane>, NonNull<Local>)> {
+    local::with(|local| {
+        let mut lanes = local.lanes.try_borrow_mut().ok()?;
+        let at = match lanes
+            .iter()
+            .position(|l| std::ptr::eq(l.owner.as_ptr(), Arc::as_ptr(rings)))
+        {
+            Some(at) => at,
+            None => {
+                lanes.retain(|l| l.busy || l.owner.strong_count() > 0);
+                let ring = rings.add(FIRST, None);
+                lanes.push(Box::new(Lane::new(Arc::downgrade(rings), ring)));
+                lanes.len() - 1
+            }
+        };
+        let lane: &mut Lane = &mut lanes[at];
+        Some((NonNull::from(lane), NonNull::from(local)))
+    })
+    .flatten()
 }
 
 /// Queues a record on the channel with `send` in order with the calling
@@ -433,7 +426,7 @@ pub(crate) fn detour<E>(
     rings: &Arc<Rings>,
     send: impl FnOnce(Option<Arc<Ring>>) -> Result<bool, E>,
 ) -> Result<bool, E> {
-    let lane = lane(rings);
+    let lane = lane(rings).map(|(lane, _)| lane);
     // SAFETY: lanes are boxed and leave the list only when not busy and
     // their logger is gone, or when the thread exits; neither happens
     // during `send`, which runs no caller code.
@@ -459,7 +452,7 @@ pub(crate) enum Open {
 /// Whether a capture on the calling thread would find its ring full and
 /// as large as it grows (`Open::Full`).
 pub(crate) fn full(rings: &Arc<Rings>) -> bool {
-    lane(rings).is_some_and(|lane| {
+    lane(rings).is_some_and(|(lane, _)| {
         // SAFETY: see `detour`; no capture is open across this call.
         let l = unsafe { &mut *lane.as_ptr() };
         !l.busy && l.ring.cap >= rings.max && l.reserve().is_none()
@@ -469,6 +462,8 @@ pub(crate) fn full(rings: &Arc<Rings>) -> bool {
 /// An open entry: `len` bytes written so far at `buf`, at most `max`.
 pub(crate) struct Writing {
     lane: NonNull<Lane>,
+    /// The thread's state, whose context `finish` reads.
+    local: NonNull<Local>,
     /// A context the caller gave (`Writing::context`), used instead of the
     /// thread's: `None` when none was given, `Some(None)` when it is the
     /// one the writer holds already.
@@ -483,7 +478,7 @@ impl Writing {
     /// Opens an entry in the calling thread's ring for `rings`.
     #[inline]
     pub fn open(rings: &Arc<Rings>, nanos: i64, level: Level) -> Open {
-        let Some(lane) = lane(rings) else {
+        let Some((lane, local)) = lane(rings) else {
             return Open::Refused;
         };
         // SAFETY: lanes are boxed and leave the list only when not busy
@@ -515,6 +510,7 @@ impl Writing {
         let buf = unsafe { ring.buf.as_ptr().add(idx) };
         let mut w = Writing {
             lane,
+            local,
             context: None,
             buf,
             len: HEADER,
@@ -733,15 +729,17 @@ impl Writing {
         let (changed, fresh) = match self.context.take() {
             Some(given) => (given.is_some(), given),
             None => {
-                let mut same = lane.sent.is_none();
-                let mut fresh = None;
-                context::with_current(|c| {
-                    same = lane.sent.as_ref().is_some_and(|s| Arc::ptr_eq(s, c));
-                    if !same {
-                        fresh = Some(c.clone());
+                // SAFETY: the thread's state outlives its captures.
+                let current = unsafe { self.local.as_ref() }.context.try_borrow();
+                match current.as_deref() {
+                    Ok(Some(c)) if !lane.sent.as_ref().is_some_and(|s| Arc::ptr_eq(s, c)) => {
+                        (true, Some(c.clone()))
                     }
-                });
-                (!same, fresh)
+                    Ok(None) => (lane.sent.is_some(), None),
+                    // Unchanged, or being changed (never while a capture
+                    // is open): the writer's copy stands.
+                    _ => (false, None),
+                }
             }
         };
         if changed {
@@ -1123,6 +1121,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context;
 
     fn ready(open: Open) -> Writing {
         match open {

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// Result of every fallible call. `LF_OK` is 0; anything else sets the
 /// calling thread's `lf_last_error()`.
@@ -35,13 +36,40 @@ pub enum lf_status {
     LF_PANIC = 10,
 }
 
-thread_local! {
-    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+/// A thread's last error text.
+struct LastError(RefCell<CString>);
+
+impl LastError {
+    fn replace(&self, text: CString) {
+        let mut e = self.0.borrow_mut();
+        match (e.as_bytes().is_empty(), text.as_bytes().is_empty()) {
+            (true, false) => HOLDING.fetch_add(1, Relaxed),
+            (false, true) => HOLDING.fetch_sub(1, Relaxed),
+            _ => 0,
+        };
+        *e = text;
+    }
 }
+
+impl Drop for LastError {
+    fn drop(&mut self) {
+        self.replace(CString::default());
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: LastError = LastError(RefCell::new(CString::default()));
+}
+
+/// How many threads' last errors hold text. While none does, a
+/// successful call has nothing to clear and skips the thread-local lookup
+/// (a call to `__tls_get_addr` in a shared library). A thread always sees
+/// its own count, so one that reads 0 holds no text.
+static HOLDING: AtomicUsize = AtomicUsize::new(0);
 
 pub(crate) fn set_error(msg: impl Into<String>) {
     let msg = msg.into().replace('\0', " ");
-    LAST_ERROR.with(|e| *e.borrow_mut() = CString::new(msg).unwrap_or_default());
+    let _ = LAST_ERROR.try_with(|e| e.replace(CString::new(msg).unwrap_or_default()));
 }
 
 /// A NULL pointer argument: its error text, and the status to return.
@@ -52,14 +80,11 @@ pub(crate) fn null_argument(name: impl std::fmt::Display) -> lf_status {
     lf_status::LF_NULL_ARGUMENT
 }
 
+#[inline]
 pub(crate) fn clear_error() {
-    // Every successful call clears; only allocate when there is text.
-    LAST_ERROR.with(|e| {
-        let mut e = e.borrow_mut();
-        if !e.as_bytes().is_empty() {
-            *e = CString::default();
-        }
-    });
+    if HOLDING.load(Relaxed) != 0 {
+        let _ = LAST_ERROR.try_with(|e| e.replace(CString::default()));
+    }
 }
 
 /// Maps a core error to its status and records its text.
@@ -90,7 +115,9 @@ pub(crate) fn guard(f: impl FnOnce() -> lf_status) -> lf_status {
 /// succeeded. Owned by the library; valid until this thread's next lf_ call.
 #[no_mangle]
 pub extern "C" fn lf_last_error() -> *const c_char {
-    LAST_ERROR.with(|e| e.borrow().as_ptr())
+    LAST_ERROR
+        .try_with(|e| e.0.borrow().as_ptr())
+        .unwrap_or(c"".as_ptr())
 }
 
 #[cfg(test)]
@@ -129,5 +156,34 @@ mod tests {
         // SAFETY: as above.
         let text = unsafe { CStr::from_ptr(lf_last_error()) }.to_str().unwrap();
         assert_eq!(text, "schema violation: x");
+    }
+
+    #[test]
+    fn a_success_clears_only_its_own_threads_error() {
+        fn last() -> String {
+            // SAFETY: lf_last_error returns a valid NUL-terminated string.
+            unsafe { CStr::from_ptr(lf_last_error()) }
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+        let (set, cleared) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                set_error("first thread");
+                set.wait();
+                cleared.wait();
+                assert_eq!(last(), "first thread");
+                clear_error();
+                assert_eq!(last(), "");
+            });
+            s.spawn(|| {
+                set.wait();
+                set_error("second thread");
+                clear_error();
+                assert_eq!(last(), "");
+                cleared.wait();
+            });
+        });
     }
 }
