@@ -15,7 +15,8 @@ use crate::error::Result;
 use crate::level::Level;
 use crate::logger::Logger;
 use crate::record::{Exception, LogType, Record};
-use crate::ring::{self, Scalar, Writing};
+use crate::ring::{Scalar, Writing};
+use crate::stamp::{nanos_of, Stamp};
 use crate::value::Value;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -24,8 +25,7 @@ use std::time::SystemTime;
 /// until `send`.
 pub struct Capture<'a> {
     logger: &'a Logger,
-    /// Nanoseconds since the epoch (`ring::nanos_of`).
-    nanos: i64,
+    stamp: Stamp,
     log_type: Option<LogType>,
     to: To,
 }
@@ -42,7 +42,7 @@ impl Logger {
     #[inline]
     pub fn capture(&self, level: Level, logger: &str, message: &str) -> Capture<'_> {
         match self.enabled(level) {
-            true => self.capture_nanos(ring::now_nanos(), level, logger, message),
+            true => self.capture_stamp(self.stamp(), level, logger, message),
             false => self.unstarted(),
         }
     }
@@ -58,7 +58,7 @@ impl Logger {
         message: &str,
     ) -> Capture<'_> {
         match self.enabled(level) {
-            true => self.capture_nanos(ring::nanos_of(time), level, logger, message),
+            true => self.capture_stamp(Stamp::Nanos(nanos_of(time)), level, logger, message),
             false => self.unstarted(),
         }
     }
@@ -84,29 +84,35 @@ impl Logger {
     /// entry's bookkeeping.
     #[inline(always)]
     pub fn unstarted(&self) -> Capture<'_> {
-        self.capture_to(0, To::Off)
+        self.capture_to(Stamp::Nanos(0), To::Off)
     }
 
     /// A capture of an enabled level.
     #[inline]
-    fn capture_nanos(&self, nanos: i64, level: Level, logger: &str, message: &str) -> Capture<'_> {
+    fn capture_stamp(
+        &self,
+        stamp: Stamp,
+        level: Level,
+        logger: &str,
+        message: &str,
+    ) -> Capture<'_> {
         let ring = if self.strict() {
             None
         } else {
-            self.open_ring(nanos, level)
+            self.open_ring(stamp, level)
         };
         let to = match ring.and_then(|mut w| w.names(logger, message).then_some(w)) {
             Some(w) => To::Ring(w),
-            None => To::Record(self.record_at(ring::time_of(nanos), level, logger, message)),
+            None => To::Record(self.record_at(stamp.time(), level, logger, message)),
         };
-        self.capture_to(nanos, to)
+        self.capture_to(stamp, to)
     }
 
     #[inline]
-    fn capture_to(&self, nanos: i64, to: To) -> Capture<'_> {
+    fn capture_to(&self, stamp: Stamp, to: To) -> Capture<'_> {
         Capture {
             logger: self,
-            nanos,
+            stamp,
             log_type: None,
             to,
         }
@@ -123,9 +129,9 @@ impl Capture<'_> {
         if !l.enabled(level) {
             return false;
         }
-        self.nanos = ring::now_nanos();
+        self.stamp = l.stamp();
         if !l.strict() {
-            if let Some(w) = l.open_ring(self.nanos, level) {
+            if let Some(w) = l.open_ring(self.stamp, level) {
                 // Filled where it stays: no copy of a just-written entry.
                 self.to = To::Ring(w);
                 if let To::Ring(w) = &mut self.to {
@@ -144,7 +150,7 @@ impl Capture<'_> {
         let ((logger, bad_logger), (message, bad_message)) = (lossy(logger), lossy(message));
         *self = self
             .logger
-            .capture_nanos(self.nanos, level, &logger, &message);
+            .capture_stamp(self.stamp, level, &logger, &message);
         bad_logger || bad_message
     }
 
@@ -362,7 +368,7 @@ impl Capture<'_> {
     /// Moves what the ring entry holds so far to a pooled record.
     fn spill(&mut self) -> &mut Record {
         if let To::Ring(w) = &self.to {
-            let time = ring::time_of(self.nanos);
+            let time = self.stamp.time();
             let mut rec = self.logger.record_at(time, crate::Level::Info, "", "");
             w.to_record(&mut rec);
             if let Some(ctx) = w.given_context() {

@@ -23,6 +23,7 @@ pub mod record;
 mod ring;
 pub mod schema;
 pub mod sink;
+mod stamp;
 pub mod value;
 mod writer;
 

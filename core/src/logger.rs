@@ -14,6 +14,7 @@ use crate::pipeline;
 use crate::record::{Record, Slots};
 use crate::ring::{self, Open, RingReader, Rings, Writing};
 use crate::schema::{Policy, Validator};
+use crate::stamp::{self, Stamp};
 use crate::writer::{Msg, Output, Writer};
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
@@ -53,6 +54,9 @@ pub struct Logger {
     reports: Vec<Arc<dyn Report>>,
     /// Set under schema policy `strict`: records are validated here.
     strict: Option<Arc<Validator>>,
+    /// Captures stamp counts of the time-stamp counter (`stamp`): it is
+    /// usable, and records go through the rings.
+    counts: bool,
     gate: Arc<TypeGate>,
     /// The masking engine, when masking is enabled.
     masker: Option<Arc<Masker>>,
@@ -146,6 +150,7 @@ impl Logger {
             .spawn(move || writer.run())?;
         let writer = thread.thread().clone();
         rings.set_writer(writer.clone());
+        let strict = schema.filter(|v| v.policy() == Policy::Strict);
         Ok(Logger {
             tx,
             level: config.effective_level(),
@@ -155,7 +160,8 @@ impl Logger {
                 stage_reports,
             ]
             .concat(),
-            strict: schema.filter(|v| v.policy() == Policy::Strict),
+            counts: stamp::counted() && strict.is_none(),
+            strict,
             gate,
             masker,
             counters,
@@ -294,9 +300,9 @@ impl Logger {
     /// under `block` the call waits for room, under `drop` the record is
     /// boxed and meets the channel's policy.
     #[inline(always)]
-    pub(crate) fn open_ring(&self, nanos: i64, level: Level) -> Option<Writing> {
+    pub(crate) fn open_ring(&self, stamp: Stamp, level: Level) -> Option<Writing> {
         loop {
-            match Writing::open(&self.rings, nanos, level) {
+            match Writing::open(&self.rings, stamp, level) {
                 Open::Ready(w) => return Some(w),
                 Open::Full if self.waited_for_ring() => {}
                 Open::Full | Open::Refused => return None,
@@ -326,6 +332,12 @@ impl Logger {
     /// Schema policy `strict`: records are validated on the caller.
     pub(crate) fn strict(&self) -> bool {
         self.strict.is_some()
+    }
+
+    /// A capture's stamp, taken now.
+    #[inline(always)]
+    pub(crate) fn stamp(&self) -> Stamp {
+        Stamp::now(self.counts)
     }
 
     /// Queues `msg` under the overflow policy: `Ok(false)` when `drop`

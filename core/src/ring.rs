@@ -19,8 +19,9 @@
 //!
 //! An entry starts on a 64-byte line, so that the writer never reads the
 //! line a caller is writing. It is a 28-byte header followed by items:
-//! - header: `u32` length, `u8` level, `u8` flags, 2 spare bytes,
-//!   `i64` nanoseconds since the epoch, `u64` context pointer (read only
+//! - header: `u32` length, `u8` level, `u8` flags, `u8` clock, a spare
+//!   byte, `i64` stamp (nanoseconds since the epoch, or a count of the
+//!   time-stamp counter: see `stamp`), `u64` context pointer (read only
 //!   when `CONTEXT` is set), `u32` detours queued before it;
 //! - the logger's name and the message;
 //! - one item per field: a `u8` kind, the key, then the value; the
@@ -33,6 +34,7 @@ use crate::context::Context;
 use crate::level::Level;
 use crate::local::{self, Local};
 use crate::record::{LogType, Record};
+use crate::stamp::{time_of, Anchor, Stamp};
 use crate::value::Value;
 use parking_lot::Mutex;
 use std::alloc::Layout;
@@ -43,13 +45,17 @@ use std::sync::atomic::{
 };
 use std::sync::{Arc, OnceLock, Weak};
 use std::thread::Thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const HEADER: usize = 28;
 /// Entries start on cache lines of this many bytes.
 const LINE: u64 = 64;
 /// Flag: the header carries the thread's new context.
 const CONTEXT: u8 = 1;
+/// The header's clock byte: its stamp is nanoseconds since the epoch, or
+/// a count of the time-stamp counter (`stamp`).
+const NANOS: u8 = 0;
+const TICKS: u8 = 1;
 
 const STR: u8 = 0;
 const INT: u8 = 1;
@@ -214,43 +220,6 @@ impl Drop for Ring {
         // SAFETY: `buf` was allocated in `new` with this layout.
         unsafe { std::alloc::dealloc(self.buf.as_ptr(), Ring::layout(self.cap)) };
     }
-}
-
-/// `time` as entries hold it: nanoseconds since the epoch, saturated.
-pub(crate) fn nanos_of(time: SystemTime) -> i64 {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_nanos().min(i64::MAX as u128) as i64,
-        Err(e) => -(e.duration().as_nanos().min(i64::MAX as u128) as i64),
-    }
-}
-
-/// The inverse of `nanos_of`.
-pub(crate) fn time_of(nanos: i64) -> SystemTime {
-    let since = Duration::from_nanos(nanos.unsigned_abs());
-    if nanos >= 0 {
-        UNIX_EPOCH + since
-    } else {
-        UNIX_EPOCH - since
-    }
-}
-
-/// Now, as `nanos_of` gives it: `clock_gettime` without the checked
-/// arithmetic of `SystemTime::now().duration_since`, which cost a capture
-/// about 90 instructions.
-#[inline]
-#[allow(clippy::unnecessary_cast)] // `time_t` and `c_long` are narrower on some targets
-pub(crate) fn now_nanos() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a timespec to write to.
-    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
-        return nanos_of(SystemTime::now());
-    }
-    (ts.tv_sec as i64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec as i64)
 }
 
 /// Bytes of a thread's first ring.
@@ -477,7 +446,7 @@ pub(crate) struct Writing {
 impl Writing {
     /// Opens an entry in the calling thread's ring for `rings`.
     #[inline]
-    pub fn open(rings: &Arc<Rings>, nanos: i64, level: Level) -> Open {
+    pub fn open(rings: &Arc<Rings>, stamp: Stamp, level: Level) -> Open {
         let Some((lane, local)) = lane(rings) else {
             return Open::Refused;
         };
@@ -517,8 +486,12 @@ impl Writing {
             max,
             pos,
         };
-        w.at(4, &[level.number(), 0, 0, 0]);
-        w.at(8, &nanos.to_ne_bytes());
+        let (clock, value) = match stamp {
+            Stamp::Nanos(n) => (NANOS, n),
+            Stamp::Ticks(t) => (TICKS, t),
+        };
+        w.at(4, &[level.number(), 0, clock, 0]);
+        w.at(8, &value.to_ne_bytes());
         Open::Ready(w)
     }
 
@@ -700,7 +673,10 @@ impl Writing {
     pub fn to_record(&self, rec: &mut Record) {
         // SAFETY: the first `len` bytes at `buf` are a well-formed entry
         // without a context, written by this capture.
-        unsafe { decode(std::slice::from_raw_parts(self.buf, self.len), rec) };
+        unsafe {
+            let entry = std::slice::from_raw_parts(self.buf, self.len);
+            decode(entry, rec, &Anchor::now());
+        }
     }
 
     /// Completes the entry with the thread's context (when it changed) and
@@ -828,6 +804,8 @@ pub(crate) struct RingReader {
     /// A copy of `Rings::all`, taken again when a ring was added.
     local: Vec<Arc<Ring>>,
     seen: usize,
+    /// Converts the entries' counts (`stamp`), kept fresh by `start`.
+    anchor: Anchor,
 }
 
 impl RingReader {
@@ -841,6 +819,7 @@ impl RingReader {
             rings,
             local: Vec::new(),
             seen: 0,
+            anchor: Anchor::default(),
         }
     }
 
@@ -886,6 +865,8 @@ impl RingReader {
             r.prev = None;
         }
         r.limit = ring.caller.0.written.load(Acquire);
+        // After the load: the entries up to `limit` were stamped before.
+        self.anchor.refresh();
         true
     }
 
@@ -894,6 +875,7 @@ impl RingReader {
     /// waits for a detour of its thread (`detour_written`).
     #[inline]
     pub fn take(&mut self, i: usize, rec: &mut Record) -> bool {
+        let anchor = self.anchor;
         let (ring, r) = self.ring(i);
         if r.next >= r.limit {
             return false;
@@ -918,7 +900,7 @@ impl RingReader {
             r.context = (!raw.is_null()).then(|| unsafe { Arc::from_raw(raw) });
         }
         // SAFETY: as above; the entry is well formed (written by `Writing`).
-        unsafe { decode(entry, rec) };
+        unsafe { decode(entry, rec, &anchor) };
         match &r.context {
             Some(ctx) => rec.set_context(ctx),
             None => rec.context = None,
@@ -1047,11 +1029,13 @@ unsafe fn done(ring: &Ring) -> bool {
 /// # Safety
 /// `entry` is a whole entry as `Writing` writes it: its strings are the
 /// bytes of `&str`s.
-unsafe fn decode(entry: &[u8], rec: &mut Record) {
+unsafe fn decode(entry: &[u8], rec: &mut Record, anchor: &Anchor) {
     let level = Level::from_number(entry[4] as i64);
-    let time = time_of(i64::from_ne_bytes(
-        entry[8..16].try_into().expect("8 bytes"),
-    ));
+    let stamp = i64::from_ne_bytes(entry[8..16].try_into().expect("8 bytes"));
+    let time = time_of(match entry[6] {
+        TICKS => anchor.nanos(stamp),
+        _ => stamp,
+    });
     let mut r = Reader {
         rest: &entry[HEADER..],
     };
@@ -1122,6 +1106,8 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
     use crate::context;
+    use crate::stamp::{self, nanos_of};
+    use std::time::{SystemTime, UNIX_EPOCH};
 
     fn ready(open: Open) -> Writing {
         match open {
@@ -1134,7 +1120,7 @@ mod tests {
     /// Publishes one entry with `message` and a field `i`; false when the
     /// ring is full.
     fn publish(rings: &Arc<Rings>, message: &str, i: i64) -> bool {
-        let mut w = match Writing::open(rings, 0, Level::Info) {
+        let mut w = match Writing::open(rings, Stamp::Nanos(0), Level::Info) {
             Open::Ready(w) => w,
             Open::Full => return false,
             Open::Refused => panic!("refused"),
@@ -1226,7 +1212,11 @@ mod tests {
         let time = UNIX_EPOCH + Duration::from_nanos(1_796_126_400_123_456_789);
         for (i, bound) in [true, true, false].into_iter().enumerate() {
             context::set_current(bound.then(|| ctx.clone()));
-            let mut w = ready(Writing::open(&rings, nanos_of(time), Level::Error));
+            let mut w = ready(Writing::open(
+                &rings,
+                Stamp::Nanos(nanos_of(time)),
+                Level::Error,
+            ));
             assert!(w.names("app", &format!("m{i}")));
             assert!(w.field("s", Scalar::Str("v")));
             assert!(w.field("n", Scalar::Int(-1)));
@@ -1263,6 +1253,42 @@ mod tests {
         }
         assert!(!reader.take(0, &mut rec));
         assert_eq!(seen, [Some(None), Some(None), None]);
+    }
+
+    #[test]
+    fn counted_stamps_decode_to_the_wall_clock_time_of_the_capture() {
+        let rings = Arc::new(Rings::for_queue(4096));
+        // The lane's first entry makes its ring: not inside the bracket.
+        drop(ready(Writing::open(&rings, Stamp::Nanos(0), Level::Info)));
+        // Measures the counter before the first count, as `Logger::new` does.
+        let counted = stamp::counted();
+        let before = SystemTime::now();
+        let mut w = ready(Writing::open(&rings, Stamp::now(true), Level::Info));
+        let after = SystemTime::now();
+        // SAFETY: the header is written.
+        assert_eq!(unsafe { *w.buf.add(6) }, [NANOS, TICKS][counted as usize]);
+        assert!(w.names("app", "m"));
+        // Far enough apart that the anchors are taken after the stamp.
+        std::thread::sleep(Duration::from_millis(5));
+        let mut spilled = Record::new(Level::Info, "", "");
+        w.to_record(&mut spilled);
+        assert!(w.finish(false, &rings));
+        drop(w);
+        std::thread::sleep(Duration::from_millis(5));
+        let mut reader = RingReader::new(rings.clone());
+        reader.refresh();
+        assert!(reader.start(0));
+        let mut rec = Record::new(Level::Info, "", "");
+        assert!(reader.take(0, &mut rec));
+        // Within a few microseconds: the clocks' own jitter, not the 5 ms
+        // waits, and nothing like a count taken for nanoseconds.
+        let slack = Duration::from_micros(20);
+        for time in [spilled.time, rec.time] {
+            assert!(
+                time + slack >= before && time <= after + slack,
+                "{time:?} is not within {before:?}..{after:?}"
+            );
+        }
     }
 
     #[test]
@@ -1353,7 +1379,7 @@ mod tests {
         for light in [crate::barrier::available(), false] {
             let rings = Arc::new(Rings::new(4096, light));
             let mut reader = RingReader::new(rings.clone());
-            let mut w = ready(Writing::open(&rings, 0, Level::Info));
+            let mut w = ready(Writing::open(&rings, Stamp::Nanos(0), Level::Info));
             assert!(w.names("t", "opened before the shutdown"));
             rings.closed.store(true, SeqCst);
             assert!(!w.finish(false, &rings));
@@ -1362,7 +1388,7 @@ mod tests {
             assert_eq!(reader.pending(), 0);
             assert_eq!(read(&mut reader, 0), [] as [i64; 0]);
             assert!(matches!(
-                Writing::open(&rings, 0, Level::Info),
+                Writing::open(&rings, Stamp::Nanos(0), Level::Info),
                 Open::Refused
             ));
         }
@@ -1393,7 +1419,7 @@ mod tests {
     #[test]
     fn a_field_that_does_not_fit_leaves_the_entry_as_it_was() {
         let rings = Arc::new(Rings::for_queue(4096));
-        let mut w = ready(Writing::open(&rings, 0, Level::Info));
+        let mut w = ready(Writing::open(&rings, Stamp::Nanos(0), Level::Info));
         assert!(w.names("n", "m"));
         assert!(w.field("a", Scalar::Bool(true)));
         let before = w.len;
@@ -1406,10 +1432,10 @@ mod tests {
         // A second capture on the same lane while one is open takes the
         // boxed way.
         assert!(matches!(
-            Writing::open(&rings, 0, Level::Info),
+            Writing::open(&rings, Stamp::Nanos(0), Level::Info),
             Open::Refused
         ));
         drop(w);
-        ready(Writing::open(&rings, 0, Level::Info));
+        ready(Writing::open(&rings, Stamp::Nanos(0), Level::Info));
     }
 }
