@@ -563,29 +563,35 @@ impl Writing {
         self.text(None, logger) && self.text(None, message)
     }
 
-    /// `text` of bytes that should be UTF-8; `Some(false)` when they are
-    /// ASCII, `Some(true)` when they still need checking, `None` (nothing
-    /// written) when they do not fit.
-    #[inline(always)]
-    fn unchecked_text(&mut self, lead: Option<u8>, s: &[u8]) -> Option<bool> {
-        // SAFETY: as in `text`.
-        self.put_text(lead, s, |s, to| !unsafe { crate::bytes::copy_ascii(s, to) })
-    }
-
-    /// Two strings from bytes that should be UTF-8, checked as they are
-    /// copied (`bytes::copy_ascii`). False, and nothing written, when either is
+    /// Two strings from bytes that should be UTF-8, after `lead` (a kind
+    /// byte): one bounds check, and each string checked as it is copied
+    /// (`bytes::copy_ascii`). False, and nothing written, when either is
     /// not UTF-8 or they do not fit.
     #[inline(always)]
     fn checked_pair(&mut self, lead: Option<u8>, a: &[u8], b: &[u8]) -> bool {
-        // `item`'s rollback, written out: its closure would not inline.
-        let mark = self.len;
-        let written = match (self.unchecked_text(lead, a), self.unchecked_text(None, b)) {
-            (Some(false), Some(false)) => true,
-            (Some(_), Some(_)) => std::str::from_utf8(a).is_ok() && std::str::from_utf8(b).is_ok(),
-            _ => false,
+        let n = lead.is_some() as usize + 4 + a.len() + 4 + b.len();
+        if self.len + n > self.max {
+            return false;
+        }
+        // SAFETY: the `n` bytes written at `buf + len` lie within the
+        // reserved `max` bytes, checked above.
+        let ascii = unsafe {
+            let mut at = self.buf.add(self.len);
+            if let Some(kind) = lead {
+                at.write(kind);
+                at = at.add(1);
+            }
+            at.cast::<[u8; 4]>()
+                .write_unaligned((a.len() as u32).to_ne_bytes());
+            let first = crate::bytes::copy_ascii(a, at.add(4));
+            at = at.add(4 + a.len());
+            at.cast::<[u8; 4]>()
+                .write_unaligned((b.len() as u32).to_ne_bytes());
+            first & crate::bytes::copy_ascii(b, at.add(4))
         };
-        if !written {
-            self.len = mark;
+        let written = ascii || (std::str::from_utf8(a).is_ok() && std::str::from_utf8(b).is_ok());
+        if written {
+            self.len += n;
         }
         written
     }

@@ -1,7 +1,7 @@
 //! Loggers: create, log, flush, free.
 
 use crate::status::{clear_error, fail, guard, lf_status, null_argument, set_error};
-use crate::strings::{bytes, owned, text};
+use crate::strings::{bytes, owned, text, Part};
 use logfort_core::{Capture, Config, Level, Logger};
 use std::ffi::{c_char, CStr};
 use std::time::Duration;
@@ -130,10 +130,11 @@ unsafe fn begin<'a>(
 ) -> Result<Option<(&'a Logger, Level)>, lf_status> {
     // SAFETY: forwarded from the caller's contract.
     let l: &'a Logger = unsafe { logger_ref(logger) }?;
-    for (p, name) in [(logger_name, "logger_name"), (message, "message")] {
-        if p.is_null() {
-            return Err(null_argument(name));
-        }
+    if logger_name.is_null() {
+        return Err(null_argument("logger_name"));
+    }
+    if message.is_null() {
+        return Err(null_argument("message"));
     }
     let level = Level::from_number(level as i64);
     Ok(l.enabled(level).then_some((l, level)))
@@ -158,12 +159,23 @@ unsafe fn start(
     rec.start_bytes(level, name, msg)
 }
 
-/// Turns the outcome of queueing a record into a status.
+/// Turns the outcome of queueing a record into a status. The usual
+/// outcome is settled inline.
+#[inline(always)]
 pub(crate) fn finish(
     sent: logfort_core::Result<()>,
     lossy: bool,
     json_error: Option<String>,
 ) -> lf_status {
+    if sent.is_ok() && !lossy && json_error.is_none() {
+        clear_error();
+        return lf_status::LF_OK;
+    }
+    failed(sent, lossy, json_error)
+}
+
+#[cold]
+fn failed(sent: logfort_core::Result<()>, lossy: bool, json_error: Option<String>) -> lf_status {
     if let Err(e) = sent {
         return fail(e);
     }
@@ -269,8 +281,8 @@ pub unsafe extern "C" fn lf_log_kv(
             if let 0 | 4 = kv.kind {
                 // SAFETY: forwarded from the caller's contract.
                 let pair = unsafe {
-                    bytes(kv.key, format_args!("fields[{idx}].key"))
-                        .and_then(|k| Ok((k, bytes(kv.str, format_args!("fields[{idx}].str"))?)))
+                    bytes(kv.key, Part(idx, "key"))
+                        .and_then(|k| Ok((k, bytes(kv.str, Part(idx, "str"))?)))
                 };
                 match pair {
                     Ok((key, value)) => lossy |= rec.text_bytes(key, value, kv.kind == 4),
@@ -279,7 +291,7 @@ pub unsafe extern "C" fn lf_log_kv(
                 continue;
             }
             // SAFETY: forwarded from the caller's contract.
-            let (key, bad_key) = match unsafe { text(kv.key, format_args!("fields[{idx}].key")) } {
+            let (key, bad_key) = match unsafe { text(kv.key, Part(idx, "key")) } {
                 Ok(k) => k,
                 Err(s) => return s,
             };

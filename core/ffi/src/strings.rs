@@ -4,10 +4,20 @@ use crate::status::{lf_status, null_argument};
 use std::borrow::Cow;
 use std::ffi::{c_char, CStr, CString};
 
+/// `fields[i].part`, as an error names an argument of `lf_log_kv`:
+/// formatted only on error, and nothing to build before.
+pub(crate) struct Part(pub usize, pub &'static str);
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "fields[{}].{}", self.0, self.1)
+    }
+}
+
 /// A borrowed C string as text. NULL is an error naming the argument;
 /// invalid UTF-8 is replaced, and reported through the flag. Inlined into
 /// every call site: the usual string is ASCII, and `name` is formatted
-/// only on error (`format_args!` costs nothing until then).
+/// only on error.
 #[inline(always)]
 pub(crate) unsafe fn text<'a>(
     p: *const c_char,
