@@ -168,6 +168,25 @@ impl Capture<'_> {
         }
     }
 
+    /// A number, bool or null field (a `Scalar` other than text) whose
+    /// key is bytes that should be UTF-8; true when invalid sequences were
+    /// replaced.
+    #[inline]
+    pub fn scalar_bytes(&mut self, key: &[u8], value: Scalar<'_>) -> bool {
+        match &mut self.to {
+            To::Off => false,
+            To::Ring(w) => !w.scalar_field_bytes(key, value) && self.lossy_scalar(key, value),
+            To::Record(_) => self.lossy_scalar(key, value),
+        }
+    }
+
+    #[cold]
+    fn lossy_scalar(&mut self, key: &[u8], value: Scalar<'_>) -> bool {
+        let (key, bad) = lossy(key);
+        self.field(&key, value);
+        bad
+    }
+
     #[cold]
     fn lossy_text(&mut self, key: &[u8], value: &[u8], json: bool) -> bool {
         let ((key, bad_key), (value, bad_value)) = (lossy(key), lossy(value));

@@ -610,6 +610,42 @@ impl Writing {
         self.checked_pair(Some(if json { JSON } else { STR }), key, value)
     }
 
+    /// A field of a scalar value whose key is bytes that should be UTF-8,
+    /// after one bounds check; false (nothing written) when the key is not
+    /// UTF-8, or the field does not fit.
+    #[inline(always)]
+    pub fn scalar_field_bytes(&mut self, key: &[u8], value: Scalar<'_>) -> bool {
+        let (bytes, size) = match value {
+            Scalar::Int(i) => (i.to_ne_bytes(), 8),
+            Scalar::UInt(u) => (u.to_ne_bytes(), 8),
+            Scalar::Float(f) => (f.to_ne_bytes(), 8),
+            Scalar::Bool(b) => ([b as u8, 0, 0, 0, 0, 0, 0, 0], 1),
+            Scalar::Null => ([0; 8], 0),
+            Scalar::Str(s) | Scalar::Json(s) => {
+                return self.checked_pair(Some(kind_of(&value)), key, s.as_bytes())
+            }
+        };
+        let n = 1 + 4 + key.len() + size;
+        if self.len + n > self.max {
+            return false;
+        }
+        // SAFETY: the `n` bytes written at `buf + len` lie within the
+        // reserved `max` bytes, checked above.
+        unsafe {
+            let at = self.buf.add(self.len);
+            at.write(kind_of(&value));
+            at.add(1)
+                .cast::<[u8; 4]>()
+                .write_unaligned((key.len() as u32).to_ne_bytes());
+            if !crate::bytes::copy_ascii(key, at.add(5)) && std::str::from_utf8(key).is_err() {
+                return false;
+            }
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), at.add(5 + key.len()), size);
+        }
+        self.len += n;
+        true
+    }
+
     /// A field of a scalar (or JSON) value; false (and nothing written)
     /// when the entry is full.
     #[inline]

@@ -2,7 +2,9 @@
 //! out as the same lines as boxed records, in order, whole, counted.
 
 use logfort_core::context::{self, Context};
-use logfort_core::{Config, Error, Exception, Level, Location, LogType, Logger, Record, Value};
+use logfort_core::{
+    Config, Error, Exception, Level, Location, LogType, Logger, Record, Scalar, Value,
+};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -276,6 +278,10 @@ fn byte_strings_are_checked_for_utf8_as_they_are_copied() {
     assert!(!c.text_bytes("caf\u{e9}".as_bytes(), "cr\u{e8}me".as_bytes(), false));
     assert!(c.text_bytes(b"bad\xff", b"v\xfe", false));
     assert!(!c.text_bytes(b"j", br#"{"a":1}"#, true));
+    assert!(!c.scalar_bytes(b"n", Scalar::Int(-7)));
+    assert!(!c.scalar_bytes("\u{e9}t\u{e9}".as_bytes(), Scalar::Bool(true)));
+    assert!(c.scalar_bytes(b"f\xff", Scalar::Float(0.5)));
+    assert!(!c.scalar_bytes(b"none", Scalar::Null));
     // Longer than an entry: the capture moves to a record, still checked.
     let long = "\u{e9}".repeat(3000);
     assert!(!c.text_bytes(b"long", long.as_bytes(), false));
@@ -295,6 +301,15 @@ fn byte_strings_are_checked_for_utf8_as_they_are_copied() {
     assert_eq!(v["caf\u{e9}"], "cr\u{e8}me");
     assert_eq!(v["bad\u{fffd}"], "v\u{fffd}");
     assert_eq!(v["j"], serde_json::json!({"a": 1}));
+    assert_eq!(
+        (&v["n"], &v["\u{e9}t\u{e9}"], &v["f\u{fffd}"], &v["none"]),
+        (
+            &(-7).into(),
+            &true.into(),
+            &0.5.into(),
+            &serde_json::Value::Null
+        )
+    );
     assert_eq!(v["long"], long.as_str());
     assert_eq!(v["after"], "x\u{fffd}");
     let v: serde_json::Value = serde_json::from_str(&out[1]).unwrap();

@@ -2,7 +2,7 @@
 
 use crate::status::{clear_error, fail, guard, lf_status, null_argument, set_error};
 use crate::strings::{bytes, owned, text, Part};
-use logfort_core::{Capture, Config, Level, Logger};
+use logfort_core::{Capture, Config, Level, Logger, Scalar};
 use std::ffi::{c_char, CStr};
 use std::time::Duration;
 
@@ -278,40 +278,24 @@ pub unsafe extern "C" fn lf_log_kv(
             unsafe { std::slice::from_raw_parts(fields, n) }
         };
         for (idx, kv) in kvs.iter().enumerate() {
-            if let 0 | 4 = kv.kind {
-                // SAFETY: forwarded from the caller's contract.
-                let pair = unsafe {
-                    bytes(kv.key, Part(idx, "key"))
-                        .and_then(|k| Ok((k, bytes(kv.str, Part(idx, "str"))?)))
-                };
-                match pair {
-                    Ok((key, value)) => lossy |= rec.text_bytes(key, value, kv.kind == 4),
-                    Err(s) => return s,
-                }
-                continue;
-            }
             // SAFETY: forwarded from the caller's contract.
-            let (key, bad_key) = match unsafe { text(kv.key, Part(idx, "key")) } {
+            let key = match unsafe { bytes(kv.key, Part(idx, "key")) } {
                 Ok(k) => k,
                 Err(s) => return s,
             };
-            let bad_value = match kv.kind {
-                1 => {
-                    rec.int(&key, kv.i);
-                    false
+            let value = match kv.kind {
+                0 | 4 => {
+                    // SAFETY: as above.
+                    match unsafe { bytes(kv.str, Part(idx, "str")) } {
+                        Ok(v) => lossy |= rec.text_bytes(key, v, kv.kind == 4),
+                        Err(s) => return s,
+                    }
+                    continue;
                 }
-                2 => {
-                    rec.float(&key, kv.d);
-                    false
-                }
-                3 => {
-                    rec.bool(&key, kv.i != 0);
-                    false
-                }
-                5 => {
-                    rec.null(&key);
-                    false
-                }
+                1 => Scalar::Int(kv.i),
+                2 => Scalar::Float(kv.d),
+                3 => Scalar::Bool(kv.i != 0),
+                5 => Scalar::Null,
                 other => {
                     set_error(format!(
                         "fields[{idx}].kind is {other}, expected an lf_kind (0..=5)"
@@ -319,7 +303,7 @@ pub unsafe extern "C" fn lf_log_kv(
                     return lf_status::LF_INVALID_ARGUMENT;
                 }
             };
-            lossy |= bad_key || bad_value;
+            lossy |= rec.scalar_bytes(key, value);
         }
         finish(rec.queue(), lossy, None)
     })
