@@ -201,11 +201,11 @@ pub(crate) unsafe fn copy_ascii(src: &[u8], dst: *mut u8) -> bool {
     // SAFETY: forwarded; each branch stays within the `n` bytes.
     unsafe {
         match n {
-            65.. => {
+            257.. => {
                 std::ptr::copy_nonoverlapping(p, dst, n);
                 is_ascii(src)
             }
-            17..=64 => {
+            17..=256 => {
                 // Whole words, the last one overlapping the one before.
                 let mut high = 0;
                 let mut i = 0;
@@ -290,14 +290,16 @@ mod tests {
 
     #[test]
     fn copy_ascii_copies_exactly_and_finds_a_high_byte_anywhere() {
-        let src: Vec<u8> = (0..100).map(|i| b'a' + i % 26).collect();
+        // Every branch: up to three bytes, halves, words, the word loop
+        // and, past 256 bytes, memcpy and a separate check.
+        let src: Vec<u8> = (0..300u32).map(|i| b'a' + (i % 26) as u8).collect();
         for n in 0..=src.len() {
             for high in (0..n).map(Some).chain([None]) {
                 let mut s = src[..n].to_vec();
                 if let Some(j) = high {
                     s[j] = 0xC3;
                 }
-                let mut dst = [0u8; 108];
+                let mut dst = [0u8; 308];
                 // SAFETY: `dst` has room for `n` bytes; the buffers are distinct.
                 let ascii = unsafe { super::copy_ascii(&s, dst.as_mut_ptr().add(4)) };
                 assert_eq!(ascii, high.is_none(), "{n} {high:?}");
