@@ -5,9 +5,9 @@
 //!
 //! What a binding calls for every record is `#[inline]` here and in the
 //! ring: across crates that is what lets a binding's call compile into
-//! one function. (`lf_log_kv` runs 1,330 instructions a call on the
+//! one function. (`lf_log_kv` runs 1,127 instructions a call on the
 //! DESIGN.md workload, counted with callgrind `--toggle-collect=lf_log_kv`,
-//! leaving out the first allocation of the thread's ring.)
+//! leaving out the allocation of the thread's rings.)
 
 use crate::bytes::lossy;
 use crate::context::Context;
