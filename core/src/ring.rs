@@ -717,7 +717,7 @@ impl Writing {
         // without a context, written by this capture.
         unsafe {
             let entry = std::slice::from_raw_parts(self.buf, self.len);
-            decode(entry, rec, &Anchor::now());
+            decode(entry, rec, &mut Anchor::now());
         }
     }
 
@@ -846,7 +846,7 @@ pub(crate) struct RingReader {
     /// A copy of `Rings::all`, taken again when a ring was added.
     local: Vec<Arc<Ring>>,
     seen: usize,
-    /// Converts the entries' counts (`stamp`), kept fresh by `start`.
+    /// Converts the entries' counts (`stamp`).
     anchor: Anchor,
 }
 
@@ -907,8 +907,6 @@ impl RingReader {
             r.prev = None;
         }
         r.limit = ring.caller.0.written.load(Acquire);
-        // After the load: the entries up to `limit` were stamped before.
-        self.anchor.refresh();
         true
     }
 
@@ -917,8 +915,10 @@ impl RingReader {
     /// waits for a detour of its thread (`detour_written`).
     #[inline]
     pub fn take(&mut self, i: usize, rec: &mut Record) -> bool {
-        let anchor = self.anchor;
-        let (ring, r) = self.ring(i);
+        let ring = &*self.local[i];
+        // SAFETY: only this reader touches `reading`, and `&mut self`
+        // lets one such reference exist at a time.
+        let r = unsafe { &mut *ring.reading.0.get() };
         if r.next >= r.limit {
             return false;
         }
@@ -942,7 +942,7 @@ impl RingReader {
             r.context = (!raw.is_null()).then(|| unsafe { Arc::from_raw(raw) });
         }
         // SAFETY: as above; the entry is well formed (written by `Writing`).
-        unsafe { decode(entry, rec, &anchor) };
+        unsafe { decode(entry, rec, &mut self.anchor) };
         match &r.context {
             Some(ctx) => rec.set_context(ctx),
             None => rec.context = None,
@@ -1071,7 +1071,7 @@ unsafe fn done(ring: &Ring) -> bool {
 /// # Safety
 /// `entry` is a whole entry as `Writing` writes it: its strings are the
 /// bytes of `&str`s.
-unsafe fn decode(entry: &[u8], rec: &mut Record, anchor: &Anchor) {
+unsafe fn decode(entry: &[u8], rec: &mut Record, anchor: &mut Anchor) {
     let level = Level::from_number(entry[4] as i64);
     let stamp = i64::from_ne_bytes(entry[8..16].try_into().expect("8 bytes"));
     let time = time_of(match entry[6] {

@@ -4,8 +4,8 @@
 //! (x86-64 Linux, clocksource `tsc`), a capture reads the counter: `rdtsc`
 //! costs about half of `clock_gettime` and does not wait for the
 //! instructions before it. The writer turns counts into wall-clock time
-//! against an `Anchor`, a (count, time) pair it takes again every `FRESH`
-//! counts. The counter's rate comes from `CLOCK_MONOTONIC_RAW` over the
+//! against an `Anchor`, a (count, time) pair it takes again when a count
+//! is more than `FRESH` past it. The counter's rate comes from `CLOCK_MONOTONIC_RAW` over the
 //! process's life, so a conversion is off by little more than the jitter of
 //! the pairs (tens of nanoseconds); a record that waited in its ring is off
 //! by at most what NTP slewed the clock during the wait (at most 0.05%).
@@ -79,8 +79,8 @@ fn base() -> Option<&'static Base> {
     .as_ref()
 }
 
-/// Counts between the writer's anchors, at most: about 100 µs at the
-/// counter's usual 1–4 GHz.
+/// How far past its anchor a count may be converted: about 100 µs at
+/// the counter's usual 1–4 GHz.
 const FRESH: i64 = 250_000;
 
 /// A count and the wall-clock time it stands for, with the counter's
@@ -91,6 +91,9 @@ pub(crate) struct Anchor {
     nanos: i64,
     /// Nanoseconds a count.
     rate: f64,
+    /// The last count converted against this anchor; a later one takes a
+    /// new anchor first.
+    until: i64,
 }
 
 impl Anchor {
@@ -109,26 +112,20 @@ impl Anchor {
             } else {
                 0.0
             },
+            // Early on the rate is measured over a short span: a
+            // conversion must not reach far past it.
+            until: ticks + FRESH.min(span / 64),
         }
     }
 
-    /// Takes a new anchor when this one is older than `FRESH` counts, or
-    /// than a 64th of the process's counting so far: early on the rate is
-    /// measured over a short span, so a conversion must not reach far.
+    /// Nanoseconds since the epoch of a count, after taking a new anchor
+    /// when the count is past `until`. A count older than the anchor is
+    /// never older than `Base`, so the rate's error stays small against it.
     #[inline]
-    pub fn refresh(&mut self) {
-        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-        if let Some(base) = base() {
-            let age = counter() - self.ticks;
-            if age > FRESH.min((self.ticks - base.ticks) / 64) {
-                *self = Anchor::now();
-            }
+    pub fn nanos(&mut self, ticks: i64) -> i64 {
+        if ticks > self.until {
+            *self = Anchor::now();
         }
-    }
-
-    /// Nanoseconds since the epoch of a count.
-    #[inline]
-    pub fn nanos(&self, ticks: i64) -> i64 {
         self.nanos - ((self.ticks - ticks) as f64 * self.rate) as i64
     }
 }
@@ -227,6 +224,25 @@ mod tests {
             let rate = Anchor::now().rate;
             assert!((0.1..10.0).contains(&rate), "{rate} ns a count");
         }
+    }
+
+    #[test]
+    fn a_count_past_its_anchor_takes_a_new_one() {
+        if !counted() {
+            return;
+        }
+        let mut anchor = Anchor::now();
+        let first = anchor.ticks;
+        let within = anchor.until;
+        anchor.nanos(within);
+        assert_eq!(anchor.ticks, first, "a count up to `until` keeps the anchor");
+        // FRESH counts are at most 250 µs of a counter of at least 1 GHz.
+        std::thread::sleep(Duration::from_millis(1));
+        let later = counter();
+        assert!(later > anchor.until);
+        let nanos = anchor.nanos(later);
+        assert!(anchor.ticks >= later, "the anchor was not taken again");
+        assert!((nanos - now_nanos()).abs() < 20_000_000, "{nanos}");
     }
 
     #[test]
