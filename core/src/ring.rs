@@ -520,41 +520,15 @@ impl Writing {
     /// bytes: one bounds check and one copy, the hot path of every field.
     #[inline]
     fn text(&mut self, lead: Option<u8>, s: &str) -> bool {
-        // SAFETY: `put_text` hands a destination with room for `s`.
-        self.put_text(lead, s.as_bytes(), |s, to| unsafe {
-            crate::bytes::copy(s, to)
-        })
-        .is_some()
-    }
-
-    /// `text` with the bytes moved by `copy` (given them and where they
-    /// go, with room for them); what it returns, or `None` (nothing
-    /// written) when they do not fit.
-    #[inline(always)]
-    fn put_text<R>(
-        &mut self,
-        lead: Option<u8>,
-        s: &[u8],
-        copy: impl FnOnce(&[u8], *mut u8) -> R,
-    ) -> Option<R> {
         let n = lead.is_some() as usize + 4 + s.len();
         if self.len + n > self.max {
-            return None;
+            return false;
         }
         // SAFETY: the `n` bytes written at `buf + len` lie within the
         // reserved `max` bytes, checked above.
-        let copied = unsafe {
-            let mut at = self.buf.add(self.len);
-            if let Some(kind) = lead {
-                at.write(kind);
-                at = at.add(1);
-            }
-            at.cast::<[u8; 4]>()
-                .write_unaligned((s.len() as u32).to_ne_bytes());
-            copy(s, at.add(4))
-        };
+        unsafe { crate::bytes::copy(s.as_bytes(), head(self.buf.add(self.len), lead, s.len())) };
         self.len += n;
-        Some(copied)
+        true
     }
 
     /// The logger name and the message, first of every entry.
@@ -576,18 +550,10 @@ impl Writing {
         // SAFETY: the `n` bytes written at `buf + len` lie within the
         // reserved `max` bytes, checked above.
         let ascii = unsafe {
-            let mut at = self.buf.add(self.len);
-            if let Some(kind) = lead {
-                at.write(kind);
-                at = at.add(1);
-            }
-            at.cast::<[u8; 4]>()
-                .write_unaligned((a.len() as u32).to_ne_bytes());
-            let first = crate::bytes::copy_ascii(a, at.add(4));
-            at = at.add(4 + a.len());
-            at.cast::<[u8; 4]>()
-                .write_unaligned((b.len() as u32).to_ne_bytes());
-            first & crate::bytes::copy_ascii(b, at.add(4))
+            let at = head(self.buf.add(self.len), lead, a.len());
+            let first = crate::bytes::copy_ascii(a, at);
+            let at = head(at.add(a.len()), None, b.len());
+            first & crate::bytes::copy_ascii(b, at)
         };
         let written = ascii || (std::str::from_utf8(a).is_ok() && std::str::from_utf8(b).is_ok());
         if written {
@@ -632,15 +598,11 @@ impl Writing {
         // SAFETY: the `n` bytes written at `buf + len` lie within the
         // reserved `max` bytes, checked above.
         unsafe {
-            let at = self.buf.add(self.len);
-            at.write(kind_of(&value));
-            at.add(1)
-                .cast::<[u8; 4]>()
-                .write_unaligned((key.len() as u32).to_ne_bytes());
-            if !crate::bytes::copy_ascii(key, at.add(5)) && std::str::from_utf8(key).is_err() {
+            let at = head(self.buf.add(self.len), Some(kind_of(&value)), key.len());
+            if !crate::bytes::copy_ascii(key, at) && std::str::from_utf8(key).is_err() {
                 return false;
             }
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), at.add(5 + key.len()), size);
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), at.add(key.len()), size);
         }
         self.len += n;
         true
@@ -796,6 +758,26 @@ impl Drop for Writing {
     fn drop(&mut self) {
         // SAFETY: see `open`.
         unsafe { (*self.lane.as_ptr()).busy = false };
+    }
+}
+
+/// Writes `lead` (a kind byte), if any, then `len` as a string's length,
+/// at `at`; where the string's bytes go.
+///
+/// # Safety
+/// `at` has room for the kind byte and the four of the length.
+#[inline(always)]
+unsafe fn head(at: *mut u8, lead: Option<u8>, len: usize) -> *mut u8 {
+    // SAFETY: forwarded.
+    unsafe {
+        let mut at = at;
+        if let Some(kind) = lead {
+            at.write(kind);
+            at = at.add(1);
+        }
+        at.cast::<[u8; 4]>()
+            .write_unaligned((len as u32).to_ne_bytes());
+        at.add(4)
     }
 }
 

@@ -235,7 +235,10 @@ mod tests {
         let first = anchor.ticks;
         let within = anchor.until;
         anchor.nanos(within);
-        assert_eq!(anchor.ticks, first, "a count up to `until` keeps the anchor");
+        assert_eq!(
+            anchor.ticks, first,
+            "a count up to `until` keeps the anchor"
+        );
         // FRESH counts are at most 250 µs of a counter of at least 1 GHz.
         std::thread::sleep(Duration::from_millis(1));
         let later = counter();
