@@ -90,6 +90,8 @@ int main(int argc, char **argv) {
   CHECK_STATUS(lf_log_kv(logger, LF_INFO, "c.empty", "no fields", NULL, 0), LF_OK);
   CHECK_STATUS(lf_log(logger, LF_TRACE, "c", "below the level: skipped", NULL), LF_OK);
   CHECK_STATUS(lf_flush(NULL, 1000), LF_NULL_ARGUMENT);
+  CHECK_STATUS(lf_log_kv(logger, LF_TRACE, "c", "below the level: skipped", NULL, 0), LF_OK);
+  CHECK(strcmp(lf_last_error(), "") == 0, "a filtered call left the last error: %s", lf_last_error());
   CHECK_STATUS(lf_context_set(NULL, "x"), LF_NULL_ARGUMENT);
 
   /* Context: a hostile id is replaced, never echoed. */

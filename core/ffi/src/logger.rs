@@ -209,7 +209,10 @@ pub unsafe extern "C" fn lf_log(
         // SAFETY: forwarded from the caller's contract.
         let (l, level) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
-            Ok(None) => return lf_status::LF_OK,
+            Ok(None) => {
+                clear_error();
+                return lf_status::LF_OK;
+            }
             Err(s) => return s,
         };
         let mut rec = l.unstarted();
@@ -265,7 +268,10 @@ pub unsafe extern "C" fn lf_log_kv(
         // SAFETY: forwarded from the caller's contract.
         let (l, level) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
-            Ok(None) => return lf_status::LF_OK,
+            Ok(None) => {
+                clear_error();
+                return lf_status::LF_OK;
+            }
             Err(s) => return s,
         };
         let mut rec = l.unstarted();
