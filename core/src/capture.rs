@@ -387,8 +387,10 @@ impl Capture<'_> {
     /// Moves what the ring entry holds so far to a pooled record.
     fn spill(&mut self) -> &mut Record {
         if let To::Ring(w) = &self.to {
-            let time = self.stamp.time();
-            let mut rec = self.logger.record_at(time, crate::Level::Info, "", "");
+            // `to_record` sets the time, the level and the names.
+            let mut rec = self
+                .logger
+                .record_at(SystemTime::UNIX_EPOCH, crate::Level::Info, "", "");
             w.to_record(&mut rec);
             if let Some(ctx) = w.given_context() {
                 rec.set_context(&ctx);

@@ -269,6 +269,7 @@ fn short_lived_threads_lose_nothing() {
 
 #[test]
 fn byte_strings_are_checked_for_utf8_as_they_are_copied() {
+    let before = SystemTime::now();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     let l = logger(&path, "");
@@ -312,6 +313,9 @@ fn byte_strings_are_checked_for_utf8_as_they_are_copied() {
     );
     assert_eq!(v["long"], long.as_str());
     assert_eq!(v["after"], "x\u{fffd}");
+    // The entry moved to a record keeps the time it was stamped with.
+    let time = humantime::parse_rfc3339(v["timestamp"].as_str().unwrap()).unwrap();
+    assert!(before <= time + Duration::from_micros(1) && time <= SystemTime::now());
     let v: serde_json::Value = serde_json::from_str(&out[1]).unwrap();
     assert_eq!(v["logger"], "app\u{fffd}");
 }
