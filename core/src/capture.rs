@@ -5,7 +5,7 @@
 //!
 //! What a binding calls for every record is `#[inline]` here and in the
 //! ring: across crates that is what lets a binding's call compile into
-//! one function. (`lf_log_kv` runs 1,127 instructions a call on the
+//! one function. (`lf_log_kv` runs 1,112 instructions a call on the
 //! DESIGN.md workload, counted with callgrind `--toggle-collect=lf_log_kv`,
 //! leaving out the allocation of the thread's rings.)
 
