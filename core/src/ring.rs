@@ -862,12 +862,16 @@ impl RingReader {
         self.local.len()
     }
 
-    /// Ring `i` and its writer's side.
-    fn ring(&mut self, i: usize) -> (&Ring, &mut Reading) {
+    /// Ring `i`, its writer's side, and the anchor that converts counts.
+    fn ring(&mut self, i: usize) -> (&Ring, &mut Reading, &mut Anchor) {
         let ring = &*self.local[i];
         // SAFETY: only this reader touches `reading`, and `&mut self`
         // lets one such reference exist at a time.
-        (ring, unsafe { &mut *ring.reading.0.get() })
+        (
+            ring,
+            unsafe { &mut *ring.reading.0.get() },
+            &mut self.anchor,
+        )
     }
 
     /// What ring `i` has read so far.
@@ -880,7 +884,7 @@ impl RingReader {
     /// Readies ring `i` for `take`, up to what is published now; false
     /// while the ring its thread used before is not done.
     pub fn start(&mut self, i: usize) -> bool {
-        let (ring, r) = self.ring(i);
+        let (ring, r, _) = self.ring(i);
         if let Some(prev) = &r.prev {
             // SAFETY: only this reader reads `prev`, a ring of its own.
             if !unsafe { done(prev) } {
@@ -897,10 +901,7 @@ impl RingReader {
     /// waits for a detour of its thread (`detour_written`).
     #[inline]
     pub fn take(&mut self, i: usize, rec: &mut Record) -> bool {
-        let ring = &*self.local[i];
-        // SAFETY: only this reader touches `reading`, and `&mut self`
-        // lets one such reference exist at a time.
-        let r = unsafe { &mut *ring.reading.0.get() };
+        let (ring, r, anchor) = self.ring(i);
         if r.next >= r.limit {
             return false;
         }
@@ -924,7 +925,7 @@ impl RingReader {
             r.context = (!raw.is_null()).then(|| unsafe { Arc::from_raw(raw) });
         }
         // SAFETY: as above; the entry is well formed (written by `Writing`).
-        unsafe { decode(entry, rec, &mut self.anchor) };
+        unsafe { decode(entry, rec, anchor) };
         match &r.context {
             Some(ctx) => rec.set_context(ctx),
             None => rec.context = None,

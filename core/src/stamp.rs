@@ -19,7 +19,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub(crate) enum Stamp {
     /// Nanoseconds since the epoch (`nanos_of`).
     Nanos(i64),
-    /// A count of the time-stamp counter (`counted`).
+    /// A count of the time-stamp counter (`counted`); x86-64 Linux only.
+    #[cfg_attr(
+        not(all(target_arch = "x86_64", target_os = "linux")),
+        allow(dead_code)
+    )]
     Ticks(i64),
 }
 
