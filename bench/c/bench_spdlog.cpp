@@ -111,11 +111,11 @@ int main(int argc, char **argv) {
       bench_result lf{}, sp{};
       // Alternate who goes first so neither always gets the cooler machine.
       if (round % 2 == 1) {
-        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads, 0);
+        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads, nullptr);
         sp = run_spdlog(base + "-spdlog.log", total, threads);
       } else {
         sp = run_spdlog(base + "-spdlog.log", total, threads);
-        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads, 0);
+        lf = bench_logfort((base + "-logfort.log").c_str(), total, threads, nullptr);
       }
       bench_print_row("logfort (C ABI)", threads, &lf, nullptr);
       bench_print_row("spdlog async", threads, &sp, nullptr);

@@ -26,7 +26,11 @@
  * each burst the thread waits for the writer to catch up (lf_flush, not
  * timed) and pauses 1 ms. So every burst starts on an empty queue and the
  * latency is the caller's own cost (capture + enqueue), never a wait for
- * a full queue, however fast this machine's writer runs. */
+ * a full queue, however fast this machine's writer runs. Each burst is
+ * followed by one of plain captures (`bench_plain_capture`), timed the
+ * same way and paused after: this shared machine runs some stretches of
+ * a tenth of a second half again slower than others, and interleaved,
+ * both sets of figures see the same stretches. */
 #define BENCH_PACE_BURST 1000
 
 typedef struct {
@@ -106,13 +110,74 @@ static uint64_t bench_timer_floor_ns(void) {
   return r.p50_ns;
 }
 
+/* The work no capture of the workload record can skip, written plainly
+ * in C: its eleven strings measured with strlen, checked for ASCII and
+ * copied behind their lengths with memcpy, with the double, into this
+ * thread's ring; then one release store publishes the entry. No writer,
+ * no level, no context, no errors. */
+#define BENCH_PLAIN_RING ((size_t)512 << 10)
+#define BENCH_PLAIN_ENTRY_MAX ((size_t)4096)
+
+typedef struct {
+  unsigned char *ring;
+  size_t pos, published;
+} bench_plain_ring;
+
+/* Read through volatile pointers, so the compiler cannot measure the
+ * strings at build time: the logger, the message, then the fields' keys
+ * and values (the double comes after its key). */
+static const char *volatile bench_plain_strings[11] = {
+    BENCH_LOGGER,  BENCH_MESSAGE, "user_id",       "u-123",   "client_ip",     "192.168.1.1",
+    "duration_ms", "request_path", "/api/v1/login", "api_key", "sk-live-abcdef"};
+static volatile double bench_plain_double = 12.5;
+
+/* Copies `s` behind its length and ORs its bytes into `high`: whole
+ * words, the last one overlapping the one before. */
+static inline size_t bench_plain_put(unsigned char *at, const char *s, uint64_t *high) {
+  uint32_t n = (uint32_t)strlen(s);
+  memcpy(at, &n, 4);
+  memcpy(at + 4, s, n);
+  uint64_t w;
+  if (n >= 8) {
+    for (uint32_t j = 0; j + 8 < n; j += 8) {
+      memcpy(&w, s + j, 8);
+      *high |= w;
+    }
+    memcpy(&w, s + n - 8, 8);
+    *high |= w;
+  } else {
+    for (uint32_t j = 0; j < n; j++) *high |= (unsigned char)s[j];
+  }
+  return 4 + (size_t)n;
+}
+
+/* One entry; 1 when every byte was ASCII. */
+__attribute__((noinline)) static int bench_plain_capture(bench_plain_ring *r) {
+  size_t at = r->pos & (BENCH_PLAIN_RING - 1);
+  if (at + BENCH_PLAIN_ENTRY_MAX > BENCH_PLAIN_RING) at = 0;
+  unsigned char *p = r->ring + at;
+  uint64_t high = 0;
+  size_t len = 0;
+  for (int k = 0; k < 11; k++) {
+    len += bench_plain_put(p + len, bench_plain_strings[k], &high);
+    if (k == 6) {
+      double d = bench_plain_double;
+      memcpy(p + len, &d, 8);
+      len += 8;
+    }
+  }
+  r->pos = (at + len + 63) & ~(size_t)63;
+  __atomic_store_n(&r->published, r->pos, __ATOMIC_RELEASE);
+  return (high & 0x8080808080808080ull) == 0;
+}
+
 typedef struct {
   lf_logger *logger;
   long per_thread;
   int paced;
   pthread_barrier_t *start;
-  uint64_t *samples; /* this thread's slice */
-  size_t taken;
+  uint64_t *samples, *plain_samples; /* this thread's slices */
+  size_t taken, plain_taken;
 } bench_lf_thread;
 
 static void *bench_lf_worker(void *arg) {
@@ -125,6 +190,12 @@ static void *bench_lf_worker(void *arg) {
   kv[2].key = "duration_ms", kv[2].kind = LF_DOUBLE, kv[2].d = 12.5;
   kv[3].key = "request_path", kv[3].kind = LF_STRING, kv[3].str = "/api/v1/login";
   kv[4].key = "api_key", kv[4].kind = LF_STRING, kv[4].str = "sk-live-abcdef";
+  bench_plain_ring plain = {NULL, 0, 0};
+  if (t->paced) {
+    /* Zeroed, as a logger allocates its rings. */
+    plain.ring = (unsigned char *)calloc(BENCH_PLAIN_RING, 1);
+    if (plain.ring == NULL) exit(1);
+  }
   pthread_barrier_wait(t->start);
   const struct timespec pause = {0, 1000000};
   for (long i = 0; i < t->per_thread; i++) {
@@ -140,17 +211,27 @@ static void *bench_lf_worker(void *arg) {
     if (t->paced && (i + 1) % BENCH_PACE_BURST == 0) {
       if (lf_flush(t->logger, 60000) != LF_OK) bench_die("lf_flush");
       nanosleep(&pause, NULL);
+      for (int j = 0; j < BENCH_PACE_BURST; j++) {
+        uint64_t t0 = bench_now_ns();
+        int ascii = bench_plain_capture(&plain);
+        t->plain_samples[t->plain_taken++] = bench_now_ns() - t0;
+        if (!ascii) exit(1);
+      }
+      nanosleep(&pause, NULL);
     }
   }
+  free(plain.ring);
   lf_context_clear();
   return NULL;
 }
 
 /* `n` records (a multiple of `threads`) through a new logger writing to
  * `path`; the clock runs from the release of the threads until lf_flush
- * returns, and the file must then hold exactly `n` lines. `paced` selects
- * the paced latency pass (its rate means nothing). */
-static bench_result bench_logfort(const char *path, long n, int threads, int paced) {
+ * returns, and the file must then hold exactly `n` lines. A non-NULL
+ * `plain` selects the paced latency pass (its rate means nothing) and
+ * receives the figures of its plain captures. */
+static bench_result bench_logfort(const char *path, long n, int threads, bench_result *plain) {
+  int paced = plain != NULL;
   char config[4200];
   snprintf(config, sizeof config, "{\"sinks\": [{\"type\": \"file\", \"path\": \"%s\"}]}", path);
   lf_logger *logger;
@@ -158,10 +239,12 @@ static bench_result bench_logfort(const char *path, long n, int threads, int pac
   long per_thread = n / threads;
   size_t per_samples = (size_t)(paced ? per_thread : per_thread / BENCH_SAMPLE_EVERY + 1);
   uint64_t *samples = (uint64_t *)calloc(per_samples * (size_t)threads, sizeof *samples);
+  uint64_t *plain_samples =
+      (uint64_t *)calloc(paced ? per_samples * (size_t)threads : 1, sizeof *plain_samples);
   bench_lf_thread *ts = (bench_lf_thread *)calloc((size_t)threads, sizeof *ts);
   pthread_t *ids = (pthread_t *)calloc((size_t)threads, sizeof *ids);
   pthread_barrier_t start;
-  if (samples == NULL || ts == NULL || ids == NULL) exit(1);
+  if (samples == NULL || plain_samples == NULL || ts == NULL || ids == NULL) exit(1);
   pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
   for (int i = 0; i < threads; i++) {
     ts[i].logger = logger;
@@ -169,6 +252,7 @@ static bench_result bench_logfort(const char *path, long n, int threads, int pac
     ts[i].paced = paced;
     ts[i].start = &start;
     ts[i].samples = samples + (size_t)i * per_samples;
+    ts[i].plain_samples = plain_samples + (paced ? (size_t)i * per_samples : 0);
     pthread_create(&ids[i], NULL, bench_lf_worker, &ts[i]);
   }
   pthread_barrier_wait(&start);
@@ -183,16 +267,24 @@ static bench_result bench_logfort(const char *path, long n, int threads, int pac
   }
   lf_logger_free(logger);
   /* Gather the samples at the front for the percentiles. */
-  size_t taken = 0;
+  size_t taken = 0, plain_taken = 0;
   for (int i = 0; i < threads; i++) {
     memmove(samples + taken, ts[i].samples, ts[i].taken * sizeof *samples);
     taken += ts[i].taken;
+    memmove(plain_samples + plain_taken, ts[i].plain_samples,
+            ts[i].plain_taken * sizeof *plain_samples);
+    plain_taken += ts[i].plain_taken;
   }
   bench_result r;
   r.records_per_s = (double)(per_thread * threads) / ((double)elapsed / 1e9);
   bench_percentiles(samples, taken, &r);
+  if (paced) {
+    plain->records_per_s = 0;
+    bench_percentiles(plain_samples, plain_taken, plain);
+  }
   pthread_barrier_destroy(&start);
   free(samples);
+  free(plain_samples);
   free(ts);
   free(ids);
   remove(path);
