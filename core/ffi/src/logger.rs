@@ -120,7 +120,9 @@ pub(crate) unsafe fn logger_ref<'a>(logger: *const lf_logger) -> Result<&'a Logg
 }
 
 /// Checks a call: NULL checks first, then the level (a filtered call
-/// touches no string). The logger when the record is to be captured.
+/// touches no string). The logger when the record is to be captured;
+/// `None` for a call filtered out, which succeeds and so clears the
+/// thread's last error.
 #[inline(always)]
 unsafe fn begin<'a>(
     logger: *const lf_logger,
@@ -137,7 +139,11 @@ unsafe fn begin<'a>(
         return Err(null_argument("message"));
     }
     let level = Level::from_number(level as i64);
-    Ok(l.enabled(level).then_some((l, level)))
+    if !l.enabled(level) {
+        clear_error();
+        return Ok(None);
+    }
+    Ok(Some((l, level)))
 }
 
 /// Starts `rec` (unstarted, kept in place by the caller) with the names;
@@ -209,10 +215,7 @@ pub unsafe extern "C" fn lf_log(
         // SAFETY: forwarded from the caller's contract.
         let (l, level) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
-            Ok(None) => {
-                clear_error();
-                return lf_status::LF_OK;
-            }
+            Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
         };
         let mut rec = l.unstarted();
@@ -268,10 +271,7 @@ pub unsafe extern "C" fn lf_log_kv(
         // SAFETY: forwarded from the caller's contract.
         let (l, level) = match unsafe { begin(logger, level, logger_name, message) } {
             Ok(Some(started)) => started,
-            Ok(None) => {
-                clear_error();
-                return lf_status::LF_OK;
-            }
+            Ok(None) => return lf_status::LF_OK,
             Err(s) => return s,
         };
         let mut rec = l.unstarted();
